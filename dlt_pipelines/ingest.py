@@ -1,0 +1,212 @@
+"""Load a landing zone into the bronze tables of the DuckDB warehouse, incrementally.
+
+A file whose path and SHA-256 are already in bronze is not loaded again; a known path
+with new content is loaded as a new version (``change = changed``). Paths that are not
+loadable come back as skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dlt
+import duckdb
+import pyarrow as pa
+from dlt.common.pipeline import LoadInfo
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from dlt_pipelines.bronze import REGISTRY_TABLE, FileToLoad, ProgressCallback, landing_source
+from dlt_pipelines.landing import ENTITY_TABLES, LandingFile, SkippedPath, scan_landing
+from dlt_pipelines.lines import FileReadState, file_sha256
+
+PIPELINE_NAME = "medallion_landing"
+BRONZE_DATASET = "bronze"
+
+
+class IngestError(Exception):
+    """An ingest that cannot go on; the message is one line meant for the user."""
+
+
+class WarehouseLockedError(IngestError):
+    """Another process holds the warehouse file."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one landing file in this ingest."""
+
+    relative_path: str
+    entity: str
+    table_name: str
+    change: str  # new | changed | unchanged
+    sha256: str
+    size_bytes: int
+    lines: int
+    invalid_lines: int
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The result of one ingest: every file's outcome, skipped paths and load ids."""
+
+    landing_root: Path
+    files: tuple[FileOutcome, ...]
+    skipped: tuple[SkippedPath, ...]
+    load_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def loaded(self) -> tuple[FileOutcome, ...]:
+        """Files loaded by this ingest (new or changed)."""
+        return tuple(f for f in self.files if f.change != "unchanged")
+
+    @property
+    def problems(self) -> tuple[FileOutcome, ...]:
+        """Loaded files that were only partly readable."""
+        return tuple(f for f in self.files if f.problem)
+
+    def rows_loaded(self) -> dict[str, int]:
+        """Rows this ingest added per bronze table."""
+        rows: Counter[str] = Counter({table: 0 for table in ENTITY_TABLES.values()})
+        for outcome in self.loaded:
+            rows[outcome.table_name] += outcome.lines
+        return dict(rows)
+
+
+def pipelines_dir_for(warehouse: Path) -> Path:
+    """dlt's working folder for a warehouse: beside the warehouse file, inside the project."""
+    return warehouse.parent / f"{warehouse.stem}.dlt"
+
+
+def open_pipeline(warehouse: Path) -> dlt.Pipeline:
+    """The dlt pipeline that loads into ``warehouse``, its state kept beside the file."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        pipelines_dir=str(pipelines_dir_for(warehouse)),
+        destination=dlt.destinations.duckdb(credentials=str(warehouse)),
+        dataset_name=BRONZE_DATASET,
+    )
+
+
+def check_warehouse_free(warehouse: Path) -> None:
+    """Fail with one line when another process holds the warehouse file."""
+    if not warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise WarehouseLockedError(
+                f"warehouse {warehouse} is in use by another process; try again when it ends"
+            ) from error
+        raise IngestError(f"warehouse {warehouse} cannot be opened: {error}") from error
+
+
+def loaded_versions(pipeline: dlt.Pipeline) -> dict[str, set[str]]:
+    """Path -> SHA-256 of every file version bronze already holds."""
+    versions: dict[str, set[str]] = {}
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            return versions
+        table = client.make_qualified_table_name(REGISTRY_TABLE)
+        try:
+            rows = client.execute_sql(f"select relative_path, file_sha256 from {table}")
+        except Exception as error:  # no registry table yet: nothing was loaded
+            if "does not exist" in str(error):
+                return versions
+            raise
+    for relative_path, sha256 in rows or []:
+        versions.setdefault(relative_path, set()).add(sha256)
+    return versions
+
+
+def _plan_files(
+    landing: tuple[LandingFile, ...], known: dict[str, set[str]]
+) -> tuple[list[FileToLoad], list[FileOutcome]]:
+    to_load: list[FileToLoad] = []
+    unchanged: list[FileOutcome] = []
+    for landing_file in landing:
+        try:
+            sha256, size = file_sha256(landing_file.path)
+        except OSError as error:
+            raise IngestError(
+                f"{landing_file.relative_path}: cannot be read ({error.strerror})"
+            ) from error
+        seen = known.get(landing_file.relative_path)
+        if seen and sha256 in seen:
+            unchanged.append(
+                FileOutcome(
+                    landing_file.relative_path,
+                    landing_file.entity,
+                    landing_file.table_name,
+                    "unchanged",
+                    sha256,
+                    size,
+                    0,
+                    0,
+                    None,
+                )
+            )
+            continue
+        change = "changed" if seen else "new"
+        to_load.append(FileToLoad(landing_file, sha256, change, FileReadState()))
+    return to_load, unchanged
+
+
+def ingest_landing(
+    landing_root: Path,
+    warehouse: Path,
+    on_plan: Callable[[list[FileToLoad]], None] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Load every new or changed file below ``landing_root`` into bronze.
+
+    Args:
+        landing_root: folder holding ``date=YYYY-MM-DD/hour=HH/`` partitions.
+        warehouse: the DuckDB file.
+        on_plan: called once with the files that will be loaded.
+        on_progress: called as lines are read (file, lines so far).
+    """
+    scan = scan_landing(landing_root)
+    check_warehouse_free(warehouse)
+    pipeline = open_pipeline(warehouse)
+    try:
+        if pipeline.has_pending_data:
+            # An earlier ingest stopped after extracting: finish it before deciding
+            # what is new, or its files would be loaded twice.
+            pipeline.normalize()
+            pipeline.load()
+        to_load, unchanged = _plan_files(scan.files, loaded_versions(pipeline))
+        if on_plan is not None:
+            on_plan(to_load)
+        load_ids: tuple[str, ...] = ()
+        if to_load:
+            pipeline.extract(landing_source(to_load, on_progress=on_progress))
+            # Arrow's allocator keeps freed batches for reuse; hand them back before
+            # DuckDB's load takes its share, so the peak is one phase, not both.
+            pa.default_memory_pool().release_unused()
+            pipeline.normalize()
+            info: LoadInfo = pipeline.load()
+            load_ids = tuple(info.loads_ids)
+    except PipelineStepFailed as error:
+        raise IngestError(f"ingest failed at dlt step {error.step}: {error.exception}") from error
+    loaded = [
+        FileOutcome(
+            item.file.relative_path,
+            item.file.entity,
+            item.file.table_name,
+            item.change,
+            item.sha256,
+            item.read_state.size_bytes,
+            item.read_state.lines,
+            item.invalid_lines,
+            item.read_state.problem,
+        )
+        for item in to_load
+    ]
+    outcomes = sorted([*loaded, *unchanged], key=lambda outcome: outcome.relative_path)
+    return IngestReport(landing_root, tuple(outcomes), scan.skipped, load_ids)

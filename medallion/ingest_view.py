@@ -1,0 +1,96 @@
+"""Terminal views of an ingest: progress while it runs, and the summary after it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from dlt_pipelines.bronze import FileToLoad
+from dlt_pipelines.ingest import IngestReport
+from dlt_pipelines.landing import ENTITY_TABLES
+
+
+class IngestProgress:
+    """A rich progress bar over the files being loaded, naming the current file."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+        self._done: set[str] = set()
+
+    def on_plan(self, files: list[FileToLoad]) -> None:
+        """Start the bar once the files to load are known."""
+        self._task = self._progress.add_task("loading", total=len(files))
+
+    def on_progress(self, item: FileToLoad, lines_read: int) -> None:
+        """Show the file being read; advance when a file is finished."""
+        if self._task is None:
+            return
+        path = item.file.relative_path
+        self._progress.update(self._task, description=f"{path} ({lines_read:,} lines)")
+        if item.read_state.sha256 is not None and path not in self._done:
+            self._done.add(path)
+            self._progress.advance(self._task)
+
+
+@contextmanager
+def ingest_progress(console: Console) -> Iterator[IngestProgress]:
+    """Progress display for an ingest; silent when the console is not a terminal."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    with progress:
+        yield IngestProgress(progress)
+
+
+def render_ingest_report(report: IngestReport, console: Console) -> None:
+    """Print files and lines per entity, then skipped paths and partly readable files."""
+    table = Table(title=f"Ingest of {report.landing_root}")
+    for column in ("entity", "files loaded", "lines loaded", "invalid lines", "unchanged files"):
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for entity in ENTITY_TABLES:
+        outcomes = [f for f in report.files if f.entity == entity]
+        loaded = [f for f in outcomes if f.change != "unchanged"]
+        table.add_row(
+            entity,
+            f"{len(loaded):,}",
+            f"{sum(f.lines for f in loaded):,}",
+            f"{sum(f.invalid_lines for f in loaded):,}",
+            f"{len(outcomes) - len(loaded):,}",
+        )
+    all_loaded = report.loaded
+    table.add_row(
+        "total",
+        f"{len(all_loaded):,}",
+        f"{sum(f.lines for f in all_loaded):,}",
+        f"{sum(f.invalid_lines for f in all_loaded):,}",
+        f"{len(report.files) - len(all_loaded):,}",
+        style="bold",
+    )
+    console.print(table)
+    changed = [f for f in all_loaded if f.change == "changed"]
+    for outcome in changed:
+        console.print(f"[yellow]changed[/] {outcome.relative_path}: loaded again as a new version")
+    for outcome in report.problems:
+        console.print(f"[red]partly read[/] {outcome.relative_path}: {outcome.problem}")
+    for skipped in report.skipped:
+        console.print(f"[yellow]skipped[/] {skipped.relative_path}: {skipped.reason}")
+    if report.load_ids:
+        console.print(f"dlt load id(s): {', '.join(report.load_ids)}")

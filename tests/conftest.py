@@ -1,0 +1,53 @@
+"""Shared fixtures: the project's paths, the real dataset, isolated warehouses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+REAL_DATASET = PROJECT_DIR.parent / "shared" / "datasets" / "gdpr-challenge"
+MEDALLION = [sys.executable, "-m", "medallion.cli"]
+
+
+@pytest.fixture(scope="session")
+def real_dataset() -> Path:
+    """The real public dataset beside the repo; CI must have it, a laptop may not."""
+    if not REAL_DATASET.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the real dataset at {REAL_DATASET}")
+        pytest.skip(f"real dataset not found at {REAL_DATASET}")
+    return REAL_DATASET
+
+
+@pytest.fixture()
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh warehouse file for one test, exported as MEDALLION_WAREHOUSE."""
+    path = tmp_path / "warehouse" / "medallion.duckdb"
+    monkeypatch.setenv("MEDALLION_WAREHOUSE", str(path))
+    monkeypatch.setenv("MEDALLION_ERASURE_SALT", "test-salt")
+    yield path
+
+
+def run_cli(*args: str, warehouse: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the real ``medallion`` command in a subprocess against ``warehouse``."""
+    env = {
+        **os.environ,
+        "MEDALLION_WAREHOUSE": str(warehouse),
+        "MEDALLION_ERASURE_SALT": os.environ.get("MEDALLION_ERASURE_SALT", "test-salt"),
+        "COLUMNS": "200",
+    }
+    result = subprocess.run(
+        [*MEDALLION, *args], capture_output=True, text=True, env=env, cwd=PROJECT_DIR, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"medallion {' '.join(args)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
