@@ -7,6 +7,8 @@ loadable come back as skipped, with the reason.
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from dlt_pipelines.lines import FileReadState, file_sha256
 
 PIPELINE_NAME = "medallion_landing"
 BRONZE_DATASET = "bronze"
+GLOBAL_CONFIG_KEY = "destination.duckdb.credentials.global_config"
+GLOBAL_CONFIG_ENV = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
 
 
 class IngestError(Exception):
@@ -81,9 +85,18 @@ def pipelines_dir_for(warehouse: Path) -> Path:
     return warehouse.parent / f"{warehouse.stem}.dlt"
 
 
-def open_pipeline(warehouse: Path) -> dlt.Pipeline:
-    """The dlt pipeline that loads into ``warehouse``, its state kept beside the file."""
+def open_pipeline(warehouse: Path, duckdb_settings: dict[str, str] | None = None) -> dlt.Pipeline:
+    """The dlt pipeline that loads into ``warehouse``, its state kept beside the file.
+
+    ``duckdb_settings`` are added to the DuckDB settings of ``.dlt/config.toml``
+    (``destination.duckdb.credentials.global_config``).
+    """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    if duckdb_settings:
+        configured = dlt.config.get(GLOBAL_CONFIG_KEY, dict) or {}
+        # dlt re-resolves credentials from its config providers in the load step, so the
+        # extra settings go through its environment provider, not a credentials object.
+        os.environ[GLOBAL_CONFIG_ENV] = json.dumps({**configured, **duckdb_settings})
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(pipelines_dir_for(warehouse)),
@@ -162,6 +175,7 @@ def ingest_landing(
     warehouse: Path,
     on_plan: Callable[[list[FileToLoad]], None] | None = None,
     on_progress: ProgressCallback | None = None,
+    duckdb_settings: dict[str, str] | None = None,
 ) -> IngestReport:
     """Load every new or changed file below ``landing_root`` into bronze.
 
@@ -170,10 +184,11 @@ def ingest_landing(
         warehouse: the DuckDB file.
         on_plan: called once with the files that will be loaded.
         on_progress: called as lines are read (file, lines so far).
+        duckdb_settings: extra DuckDB settings for the warehouse connection.
     """
     scan = scan_landing(landing_root)
     check_warehouse_free(warehouse)
-    pipeline = open_pipeline(warehouse)
+    pipeline = open_pipeline(warehouse, duckdb_settings)
     try:
         if pipeline.has_pending_data:
             # An earlier ingest stopped after extracting: finish it before deciding

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medallion.settings import DEFAULT_LANDING, warehouse_path
+from medallion.settings import DEFAULT_LANDING, duckdb_settings, warehouse_path
 
 app = typer.Typer(
     help="dbt-centric ELT warehouse: landing files -> bronze (dlt) -> silver and gold (dbt).",
@@ -84,6 +84,7 @@ def _ingest(landing: Path) -> None:
                 warehouse_path(),
                 on_plan=progress.on_plan,
                 on_progress=progress.on_progress,
+                duckdb_settings=duckdb_settings(),
             )
     except WarehouseLockedError as error:
         raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None

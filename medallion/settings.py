@@ -18,3 +18,16 @@ def warehouse_path() -> Path:
     configured = os.environ.get(WAREHOUSE_ENV)
     path = Path(configured) if configured else PROJECT_DIR / DEFAULT_WAREHOUSE
     return path.resolve()
+
+
+FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
+
+
+def duckdb_settings() -> dict[str, str]:
+    """DuckDB settings every warehouse connection takes (dlt, dbt, the file rewrite).
+
+    ``$MEDALLION_DUCKDB_FORCE_COMPRESSION=uncompressed`` stores values as plain bytes, so
+    a byte scan of the file can prove that erased values are gone.
+    """
+    forced = os.environ.get(FORCE_COMPRESSION_ENV)
+    return {"force_compression": forced} if forced else {}

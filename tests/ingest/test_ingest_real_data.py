@@ -22,7 +22,7 @@ NEW_HOUR = "date=2020-01-31/hour=23"
 def bronze_counts(warehouse: Path) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
-            table: con.execute(f"select count(*) from bronze.{table}").fetchone()[0]  # type: ignore[index]
+            table: con.execute(f"select count(*) from bronze.{table}").fetchone()[0]
             for table in EXPECTED_ROWS
         }
 
@@ -72,7 +72,7 @@ def test_real_dataset_lands_every_line_with_lineage(real_dataset: Path, tmp_path
             where _source_file = 'date=2020-01-01/hour=00/transactions.json.gz'
               and _line_number = 1
             """
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchone()[0]
     first_line = (real_dataset / "date=2020-01-01/hour=00/transactions.json.gz").open("rb")
     import gzip
 
@@ -99,7 +99,7 @@ def test_new_hour_folder_loads_only_its_lines(real_dataset: Path, tmp_path: Path
     with duckdb.connect(str(warehouse), read_only=True) as con:
         newest_load = con.execute("select max(_dlt_load_id) from bronze.landing_files").fetchone()[
             0
-        ]  # type: ignore[index]
+        ]
         loaded_last = con.execute(
             "select relative_path from bronze.landing_files where _dlt_load_id = ? order by 1",
             [newest_load],
