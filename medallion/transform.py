@@ -9,6 +9,8 @@ from pathlib import Path
 
 from medallion.settings import PROJECT_DIR, WAREHOUSE_ENV
 
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
 
 @dataclass(frozen=True)
 class NodeResult:
@@ -21,6 +23,12 @@ class NodeResult:
     failures: int | None
     seconds: float
     rows_affected: int | None
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The node's name (the last part of its unique id)."""
+        return self.unique_id.split(".")[-1]
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,20 @@ class DbtOutcome:
     @property
     def failed(self) -> tuple[NodeResult, ...]:
         """Nodes that errored or whose tests failed."""
-        return tuple(n for n in self.nodes if n.status in {"error", "fail", "runtime error"})
+        return tuple(n for n in self.nodes if n.status in FAILED_STATUSES)
+
+    def healthy_models(self) -> tuple[str, ...]:
+        """Models built in this invocation with none of their tests failing."""
+        failing = {parent for node in self.failed for parent in node.depends_on} | {
+            node.unique_id for node in self.failed
+        }
+        return tuple(
+            node.name
+            for node in self.nodes
+            if node.resource_type == "model"
+            and node.status == "success"
+            and node.unique_id not in failing
+        )
 
 
 def dbt_environment(warehouse: Path) -> None:
@@ -58,7 +79,10 @@ def run_dbt(command: str, warehouse: Path, args: Sequence[str] = ()) -> DbtOutco
         "--quiet",
         *args,
     ]
-    result = dbtRunner().invoke(invocation)
+    try:
+        result = dbtRunner().invoke(invocation)
+    finally:
+        _release_duckdb()
     nodes: list[NodeResult] = []
     run_results = getattr(result.result, "results", None) or []
     for node_result in run_results:
@@ -72,7 +96,22 @@ def run_dbt(command: str, warehouse: Path, args: Sequence[str] = ()) -> DbtOutco
                 failures=node_result.failures,
                 seconds=float(node_result.execution_time or 0.0),
                 rows_affected=adapter_response.get("rows_affected"),
+                depends_on=tuple(getattr(node_result.node.depends_on, "nodes", ()) or ()),
             )
         )
     error = None if result.exception is None else str(result.exception).strip().splitlines()[0]
     return DbtOutcome(success=bool(result.success), nodes=tuple(nodes), error=error)
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    Otherwise the warehouse stays open with dbt's settings, and the erasure finaliser or a
+    later ingest in the same process cannot open it (or holds the file while it is swapped).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]

@@ -38,9 +38,10 @@ def discard_interrupted_rewrite(warehouse: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def rewrite_warehouse_file(
-    warehouse: Path, config: dict[str, str | bool | int] | None = None
-) -> int:
+DuckDBConfig = dict[str, str | bool | int]
+
+
+def rewrite_warehouse_file(warehouse: Path, config: DuckDBConfig | None = None) -> int:
     """Copy every schema, table and view into a fresh file and swap it in atomically.
 
     Returns the size in bytes of the new file. ``config`` is DuckDB configuration for the

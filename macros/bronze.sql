@@ -1,0 +1,120 @@
+{#-
+    Field extraction for the bronze models (models/bronze/brz_*.sql).
+
+    A bronze model declares its fields as a list of {'path': <dotted JSON path>, 'type': <logical
+    type>} (optionally 'column': <name>); each field becomes three columns, named after the path
+    ('.' and '-' become '_'):
+      <column>_raw        the value as text (json_texts): null when missing or JSON null
+      <column>_json_type  string | number | boolean | null | object | array; null when missing
+      <column>            the typed value, or null when it is missing or of the wrong type/format
+    so validation can tell "missing" (<column>_raw is null) from "wrong type" (<column>_raw is
+    not null and <column> is null). Logical types and what a value must look like:
+      text       a JSON string
+      bigint     a JSON number without fraction or exponent
+      double     a JSON number
+      boolean    a JSON boolean
+      money      a JSON string holding a plain decimal ("25.00"), cast to decimal(18, 3)
+      date       a JSON string YYYY-MM-DD that is a calendar date
+      timestamp  a JSON string YYYY-MM-DD[T ]HH:MM:SS[.fraction] (no zone), a valid instant
+      object     a JSON object (typed value: its JSON text)
+      array      a JSON array (typed value: its JSON text)
+-#}
+
+{#- The column name of a field: its `column` if given (required for the document itself, path
+    ''), else the path with '.' and '-' as '_'. -#}
+{% macro bronze_column(field) -%}
+    {%- if field.column -%}
+        {{ return(field.column) }}
+    {%- endif -%}
+    {{ return(field.path | replace('.', '_') | replace('-', '_')) }}
+{%- endmacro %}
+
+
+{#- `<column>_raw, <column>_json_type` for each field, read from the per-row lists. -#}
+{% macro bronze_raw_columns(fields, texts='_field_texts', types='_field_types') -%}
+    {%- set items = [] -%}
+    {%- for field in fields -%}
+        {%- set column = bronze_column(field) -%}
+        {%- do items.append(list_item(texts, loop.index) ~ ' as ' ~ column ~ '_raw') -%}
+        {%- do items.append(list_item(types, loop.index) ~ ' as ' ~ column ~ '_json_type') -%}
+    {%- endfor -%}
+    {{ items | join(',\n        ') }}
+{%- endmacro %}
+
+
+{#- The typed value of one field, from its _raw and _json_type columns. -#}
+{% macro bronze_typed_value(column, logical_type) -%}
+    {%- set raw = column ~ '_raw' -%}
+    {%- set json_type = column ~ '_json_type' -%}
+    {%- if logical_type == 'text' -%}
+        case when {{ json_type }} = 'string' then {{ raw }} end
+    {%- elif logical_type == 'bigint' -%}
+        case
+            when {{ json_type }} = 'number' and {{ regex_full_match(raw, '-?[0-9]+') }}
+                then {{ try_cast_to(raw, 'bigint') }}
+        end
+    {%- elif logical_type == 'double' -%}
+        case when {{ json_type }} = 'number' then {{ try_cast_to(raw, 'double') }} end
+    {%- elif logical_type == 'boolean' -%}
+        case when {{ json_type }} = 'boolean' then {{ try_cast_to(raw, 'boolean') }} end
+    {%- elif logical_type == 'money' -%}
+        case
+            when {{ json_type }} = 'string' and {{ regex_full_match(raw, '-?[0-9]+([.][0-9]+)?') }}
+                then {{ try_cast_to(raw, 'money') }}
+        end
+    {%- elif logical_type == 'date' -%}
+        case
+            when {{ json_type }} = 'string' and {{ regex_full_match(raw, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+                then {{ try_cast_to(raw, 'date') }}
+        end
+    {%- elif logical_type == 'timestamp' -%}
+        case
+            when
+                {{ json_type }} = 'string'
+                and {{ regex_full_match(
+                    raw, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?'
+                ) }}
+                then {{ try_cast_to(raw, 'timestamp') }}
+        end
+    {%- elif logical_type in ('object', 'array') -%}
+        case when {{ json_type }} = '{{ logical_type }}' then {{ raw }} end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            'bronze field ' ~ column ~ ': unknown type ' ~ logical_type
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- `<typed value> as <column>` for each field. -#}
+{% macro bronze_typed_columns(fields) -%}
+    {%- set items = [] -%}
+    {%- for field in fields -%}
+        {%- set column = bronze_column(field) -%}
+        {%- do items.append(bronze_typed_value(column, field.type) ~ ' as ' ~ column) -%}
+    {%- endfor -%}
+    {{ items | join(',\n        ') }}
+{%- endmacro %}
+
+
+{#- The dotted paths of the fields (for json_texts / json_types). -#}
+{% macro bronze_paths(fields) -%}
+    {%- set paths = [] -%}
+    {%- for field in fields -%}{%- do paths.append(field.path) -%}{%- endfor -%}
+    {{ return(paths) }}
+{%- endmacro %}
+
+
+{#- The top-level keys in `keys_expression` that no field declares (schema drift). -#}
+{% macro bronze_unknown_fields(keys_expression, fields) -%}
+    {%- set known = [] -%}
+    {%- for field in fields -%}
+        {%- set top = field.path.split('.')[0] -%}
+        {%- if top and ("'" ~ top ~ "'") not in known -%}
+            {%- do known.append("'" ~ top ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ list_where(
+        keys_expression, 'field_name', 'field_name not in (' ~ known | join(', ') ~ ')'
+    ) }}
+{%- endmacro %}

@@ -1,0 +1,82 @@
+"""Erasure finalisation: make an erasure physical after dbt has anonymized silver and gold.
+
+dbt decides what to erase (``silver.slv_erasure_targets``: the bronze rows of erased
+subjects that still hold personal data, each with its anonymized record). This module
+only applies that decision to bronze, then rewrites the warehouse file so the old values
+do not survive in DuckDB's free blocks (see ``warehouse_file``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from medallion.warehouse_file import DuckDBConfig, rewrite_warehouse_file
+
+TARGETS = "silver.slv_erasure_targets"
+BRONZE_TABLES = ("customers", "transactions", "erasure_requests", "products")
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    """What a finalisation changed: bronze rows rewritten per table, and the file rewrite."""
+
+    rows_rewritten: dict[str, int] = field(default_factory=dict)
+    file_rewritten: bool = False
+
+    @property
+    def total_rows(self) -> int:
+        """Bronze rows rewritten in all tables."""
+        return sum(self.rows_rewritten.values())
+
+
+def _has_targets(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        """
+        select count(*) from information_schema.tables
+        where table_schema = 'silver' and table_name = 'slv_erasure_targets'
+        """
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rewrite the bronze rows listed in the targets model; return rows changed per table."""
+    changed: dict[str, int] = {}
+    if not _has_targets(con):
+        return changed
+    con.execute("begin transaction")
+    try:
+        for table in BRONZE_TABLES:
+            # Table names come from the constant above, never from data.
+            result = con.execute(
+                f"""
+                update bronze.{table} as bronze_row
+                set record = targets.anonymized_record
+                from {TARGETS} as targets
+                where targets.bronze_table = ?
+                  and targets._source_file = bronze_row._source_file
+                  and targets._file_sha256 = bronze_row._file_sha256
+                  and targets._line_number = bronze_row._line_number
+                  and bronze_row.record is distinct from targets.anonymized_record
+                """,
+                [table],
+            ).fetchone()
+            changed[table] = int(result[0]) if result else 0
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return changed
+
+
+def finalise_erasure(warehouse: Path, config: DuckDBConfig | None = None) -> ErasureOutcome:
+    """Apply dbt's erasure decisions to bronze and, when anything changed, rewrite the file."""
+    with duckdb.connect(str(warehouse), config=dict(config or {})) as con:
+        changed = apply_bronze_erasure(con)
+    if not any(changed.values()):
+        return ErasureOutcome(changed, file_rewritten=False)
+    rewrite_warehouse_file(warehouse, config)
+    return ErasureOutcome(changed, file_rewritten=True)

@@ -1,0 +1,99 @@
+{{ config(materialized='ephemeral') }}
+
+{#-
+    The customer ids of erased subjects, with the subject they belong to: a customer is erased
+    when its id hashes to a subject's id hash, its email to a subject's email hash, or its bronze
+    record carries "_erased": true (written by the erasure finaliser). Ephemeral: the clear ids
+    are never stored on their own, and the SQL holds the salt.
+-#}
+
+with requests as (
+    select * from {{ ref('int_erasure_requests__checked') }}
+),
+
+customers as (
+    select * from {{ ref('brz_customers') }}
+),
+
+subjects as (
+    select
+        subject_key,
+        max(subject_id_hash) as subject_id_hash,
+        max(subject_email_hash) as subject_email_hash
+    from requests
+    where _row_status <> 'quarantined'
+    group by subject_key
+),
+
+customer_keys as (
+    select distinct
+        {{ normalized_customer_id('id') }} as customer_id,
+        {{ normalized_email('email') }} as email,
+        coalesce(_erased, false) as is_marked_erased
+    from customers
+    where {{ normalized_customer_id('id') }} is not null
+),
+
+customer_hashes as (
+    select
+        customer_id,
+        is_marked_erased,
+        {{ salted_hash('customer_id') }} as id_hash,
+        {{ salted_hash('email') }} as email_hash
+    from customer_keys
+),
+
+matched_by_id as (
+    select
+        customer_hashes.customer_id,
+        subjects.subject_key
+    from customer_hashes
+    inner join subjects
+        on customer_hashes.id_hash = subjects.subject_id_hash
+),
+
+matched_by_email as (
+    select
+        customer_hashes.customer_id,
+        subjects.subject_key
+    from customer_hashes
+    inner join subjects
+        on customer_hashes.email_hash = subjects.subject_email_hash
+),
+
+matched as (
+    select
+        customer_id,
+        subject_key
+    from matched_by_id
+    union
+    select
+        customer_id,
+        subject_key
+    from matched_by_email
+),
+
+marked_only as (
+    -- erased in bronze by the finaliser, matching no subject any more (its email is gone)
+    select distinct
+        customer_id,
+        cast(null as {{ sql_type('text') }}) as subject_key
+    from customer_hashes
+    where
+        is_marked_erased
+        and customer_id not in (select matched.customer_id from matched)
+),
+
+final as (
+    select
+        customer_id,
+        subject_key
+    from matched
+    union all
+    select
+        customer_id,
+        subject_key
+    from marked_only
+)
+
+select * from final

@@ -1,0 +1,147 @@
+{#-
+    The erasure finaliser's work list (medallion/erasure.py): every bronze row of an erasure
+    subject that still holds personal data, with the record to write in its place. Rows already
+    rewritten drop out (the rewrite is idempotent), so the list is empty once bronze is erased.
+      erasure_requests  {"_erased_subject": {"id_hash", "email_hash"}}: the subject's hashes
+      customers         personal fields (erasure_personal_fields) null, "_erased": true, and
+                        "_erased_errors": the errors those fields had ('|'-delimited)
+      transactions      delivery_address address, postcode and city null, "_erased": true
+    DuckDB only (the finaliser rewrites the DuckDB warehouse).
+-#}
+{{ config(enabled=target_is('duckdb')) }}
+
+with bronze_customers as (
+    select * from {{ ref('brz_customers') }}
+),
+
+bronze_transactions as (
+    select * from {{ ref('brz_transactions') }}
+),
+
+bronze_erasure_requests as (
+    select * from {{ ref('brz_erasure_requests') }}
+),
+
+erased_customers as (
+    select * from {{ ref('int_erased_customers') }}
+),
+
+checked_customers as (
+    select * from {{ ref('int_customers__checked') }}
+),
+
+checked_transactions as (
+    select * from {{ ref('int_transactions__checked') }}
+),
+
+checked_erasure_requests as (
+    select * from {{ ref('int_erasure_requests__checked') }}
+),
+
+erased_ids as (
+    select distinct customer_id from erased_customers
+),
+
+customer_personal_errors as (
+    -- what the personal fields broke before they are erased, kept in the rewritten record
+    -- ('|'-delimited) so the customer stays quarantined or valid exactly as before
+    select
+        _source_file,
+        _file_sha256,
+        _line_number,
+        '|' || array_to_string(
+            list_filter(
+                _errors,
+                error_text -> split_part(error_text, ':', 1) in (
+                    {%- for field in erasure_personal_fields('customers') %}
+                        '{{ field }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+            ),
+            '|'
+        ) || '|' as personal_errors
+    from checked_customers
+),
+
+customer_targets as (
+    select
+        'customers' as bronze_table,
+        bronze_customers._source_file,
+        bronze_customers._file_sha256,
+        bronze_customers._line_number,
+        bronze_customers.record,
+        json_merge_patch(
+            {{ json_with_nulls('bronze_customers.record', erasure_personal_fields('customers')) }},
+            json_object('_erased_errors', customer_personal_errors.personal_errors)
+        ) as anonymized_record
+    from bronze_customers
+    inner join erased_ids
+        on {{ normalized_customer_id('bronze_customers.id') }} = erased_ids.customer_id
+    inner join customer_personal_errors
+        on
+            bronze_customers._source_file = customer_personal_errors._source_file
+            and bronze_customers._file_sha256 = customer_personal_errors._file_sha256
+            and bronze_customers._line_number = customer_personal_errors._line_number
+    where bronze_customers._is_valid_json
+),
+
+transaction_targets as (
+    select
+        'transactions' as bronze_table,
+        bronze_transactions._source_file,
+        bronze_transactions._file_sha256,
+        bronze_transactions._line_number,
+        bronze_transactions.record,
+        {{ json_with_nulls('bronze_transactions.record', erasure_personal_fields('transactions')) }}
+            as anonymized_record
+    from bronze_transactions
+    inner join checked_transactions
+        on
+            bronze_transactions._source_file = checked_transactions._source_file
+            and bronze_transactions._file_sha256 = checked_transactions._file_sha256
+            and bronze_transactions._line_number = checked_transactions._line_number
+    where bronze_transactions._is_valid_json and checked_transactions.is_erased
+),
+
+request_targets as (
+    select
+        'erasure_requests' as bronze_table,
+        bronze_erasure_requests._source_file,
+        bronze_erasure_requests._file_sha256,
+        bronze_erasure_requests._line_number,
+        bronze_erasure_requests.record,
+        {{ json_object_of([
+            ('_erased_subject', json_object_of([
+                ('id_hash', 'checked_erasure_requests.subject_id_hash'),
+                ('email_hash', 'checked_erasure_requests.subject_email_hash'),
+            ])),
+        ]) }} as anonymized_record
+    from bronze_erasure_requests
+    inner join checked_erasure_requests
+        on
+            bronze_erasure_requests._source_file = checked_erasure_requests._source_file
+            and bronze_erasure_requests._file_sha256 = checked_erasure_requests._file_sha256
+            and bronze_erasure_requests._line_number = checked_erasure_requests._line_number
+    where checked_erasure_requests._row_status <> 'quarantined'
+),
+
+targets as (
+    select * from customer_targets
+    union all
+    select * from transaction_targets
+    union all
+    select * from request_targets
+),
+
+final as (
+    select
+        bronze_table,
+        _source_file,
+        _file_sha256,
+        _line_number,
+        anonymized_record
+    from targets
+    where record <> anonymized_record
+)
+
+select * from final

@@ -1,0 +1,20 @@
+with checked as (
+    select * from {{ ref('int_products__checked') }}
+),
+
+final as (
+    select
+        _source_file,
+        _line_number,
+        _file_sha256,
+        _partition_date,
+        _partition_hour,
+        _ingested_at,
+        sku,
+        _errors,
+        record
+    from checked
+    where _row_status = 'quarantined'
+)
+
+select * from final

@@ -1,0 +1,22 @@
+with checked as (
+    select * from {{ ref('int_transactions__checked') }}
+),
+
+final as (
+    select
+        _source_file,
+        _line_number,
+        _file_sha256,
+        _partition_date,
+        _partition_hour,
+        _ingested_at,
+        transaction_id,
+        customer_id,
+        _errors,
+        is_erased,
+        record
+    from checked
+    where _row_status = 'quarantined'
+)
+
+select * from final
