@@ -1,17 +1,21 @@
 """dbt-duckdb plugin: hands the erasure salt to DuckDB as a variable, never as SQL text.
 
+The salt is ``$MEDALLION_ERASURE_SALT`` or, when unset, the warehouse's own salt file
+(``warehouse/medallion.salt``, created on first use), so ``dbt build`` works on its own.
+
 Models hash erasure subjects with ``getvariable('medallion_erasure_salt')``, so the salt
 stays out of compiled SQL in ``target/``, dbt's logs and view definitions.
 """
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-SALT_ENV = "MEDALLION_ERASURE_SALT"
+from medallion.settings import erasure_salt
+
 SALT_VARIABLE = "medallion_erasure_salt"
 
 
@@ -19,9 +23,11 @@ class Plugin(BasePlugin):
     """Sets the salt variable on every connection and cursor dbt opens."""
 
     def _set_salt(self, connection: Any) -> None:
-        salt = os.environ.get(SALT_ENV, "")
-        if salt.strip():
-            connection.execute(f"set variable {SALT_VARIABLE} = ?", [salt])
+        # The salt of the warehouse dbt builds: $MEDALLION_ERASURE_SALT or its salt file.
+        if self.creds is None:
+            raise RuntimeError("the erasure salt plugin needs the profile's DuckDB path")
+        warehouse = Path(self.creds.path).resolve()
+        connection.execute(f"set variable {SALT_VARIABLE} = ?", [erasure_salt(warehouse)])
 
     def configure_connection(self, conn: Any) -> None:
         """Called once per DuckDB connection dbt opens."""
