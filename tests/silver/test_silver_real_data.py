@@ -184,8 +184,7 @@ def test_customers_missing_required_fields_are_quarantined(
     for customer_id, errors in quarantined.items():
         assert errors == [f"{name}: required" for name in missing[customer_id]], customer_id
     assert warehouse.query(
-        "select is_erased, record from silver.slv_customers_quarantine"
-        " where customer_id = '622058'"
+        "select is_erased, record from silver.slv_customers_quarantine where customer_id = '622058'"
     ) == [(True, None)]
     assert not warehouse.query("select 1 from silver.slv_customers where customer_id = '622058'")
 

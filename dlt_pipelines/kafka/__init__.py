@@ -1,0 +1,1 @@
+"""Kafka into bronze, exactly once: dump files (kcat -J, Kafka Connect) and live topics."""
