@@ -54,17 +54,19 @@ def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             result = con.execute(
                 f"""
                 update bronze.{table} as bronze_row
-                set record = targets.anonymized_record
+                set record = cast(targets.anonymized_record as varchar)
                 from {TARGETS} as targets
                 where targets.bronze_table = ?
                   and targets._source_file = bronze_row._source_file
                   and targets._file_sha256 = bronze_row._file_sha256
                   and targets._line_number = bronze_row._line_number
-                  and bronze_row.record is distinct from targets.anonymized_record
+                  and bronze_row.record is distinct from cast(targets.anonymized_record as varchar)
                 """,
                 [table],
             ).fetchone()
             changed[table] = int(result[0]) if result else 0
+        # The work list is done: empty it with the rewrite, so it never shows stale work.
+        con.execute(f"delete from {TARGETS}")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from dlt_pipelines.bronze import FileToLoad
 from dlt_pipelines.ingest import IngestReport
+from dlt_pipelines.kafka.report import KafkaIngestReport
 from dlt_pipelines.landing import ENTITY_TABLES
 
 
@@ -94,3 +95,27 @@ def render_ingest_report(report: IngestReport, console: Console) -> None:
         console.print(f"[yellow]skipped[/] {skipped.relative_path}: {skipped.reason}")
     if report.load_ids:
         console.print(f"dlt load id(s): {', '.join(report.load_ids)}")
+
+
+def render_kafka_report(report: KafkaIngestReport, console: Console, title: str) -> None:
+    """Print messages per topic partition, then gaps (possible data loss) and skipped paths."""
+    table = Table(title=title)
+    for column in ("topic", "partition", "loaded", "overlaps", "invalid values", "high water"):
+        table.add_column(column, justify="left" if column == "topic" else "right")
+    for outcome in report.partitions:
+        table.add_row(
+            outcome.topic,
+            str(outcome.partition),
+            f"{outcome.loaded:,}",
+            f"{outcome.overlaps:,}",
+            f"{outcome.invalid_values:,}",
+            "" if outcome.high_water_mark is None else str(outcome.high_water_mark),
+        )
+    console.print(table)
+    for topic, partition, start, end in report.gaps:
+        console.print(
+            f"[red]gap[/] {topic}[{partition}]: offsets {start}-{end} missing "
+            "(possible data loss upstream)"
+        )
+    for skipped in report.skipped:
+        console.print(f"[yellow]skipped[/] {skipped.relative_path}: {skipped.reason}")

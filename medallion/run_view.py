@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from medallion.ingest_view import render_ingest_report
+from medallion.ingest_view import render_ingest_report, render_kafka_report
 from medallion.runner import RunResult
 
 
@@ -12,6 +12,8 @@ def render_run_result(result: RunResult, console: Console, errors: Console) -> N
     """Print what each step did and the final status; failures go to ``errors``."""
     if result.ingest is not None:
         render_ingest_report(result.ingest, console)
+    if result.kafka is not None:
+        render_kafka_report(result.kafka, console, "Kafka dumps")
     timings = {step.name: step.seconds for step in result.steps}
     if result.dbt is not None:
         passed = sum(1 for node in result.dbt.nodes if node.status in {"success", "pass"})

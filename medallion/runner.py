@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from dlt_pipelines.ingest import IngestError, IngestReport, ingest_landing
+from dlt_pipelines.kafka.ingest import ingest_kafka_dumps
+from dlt_pipelines.kafka.report import KafkaIngestReport
 from dlt_pipelines.landing import LandingZoneError
 from medallion.erasure import ErasureOutcome, finalise_erasure
 from medallion.settings import duckdb_settings
@@ -34,6 +38,7 @@ class RunOptions:
     marts: tuple[str, ...] = ()
     export_root: Path | None = None
     exports: bool = True
+    kafka_dumps: Path | None = None
 
 
 @dataclass
@@ -53,6 +58,7 @@ class RunResult:
     started_at: dt.datetime
     ended_at: dt.datetime | None = None
     ingest: IngestReport | None = None
+    kafka: KafkaIngestReport | None = None
     dbt: DbtOutcome | None = None
     erasure: ErasureOutcome | None = None
     exports: ExportReport | None = None
@@ -68,6 +74,14 @@ class RunResult:
         if self.errors:
             return "partial"
         return "success"
+
+
+class StepFailed(Exception):
+    """A step failed in a way the run cannot go on from; the message is one line."""
+
+    def __init__(self, step: str, error: BaseException) -> None:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        super().__init__(f"{step} failed: {first_line}")
 
 
 def dbt_selection(plan: str | None, marts: Sequence[str]) -> list[str]:
@@ -114,6 +128,10 @@ def run_pipeline(
         result.ingest = ingest_landing(
             options.landing, options.warehouse, duckdb_settings=settings, **(ingest_hooks or {})
         )
+        if options.kafka_dumps is not None:
+            result.kafka = ingest_kafka_dumps(
+                options.kafka_dumps, options.warehouse, duckdb_settings=settings
+            )
         steps.end(token)
 
         token = steps.start("dbt build")
@@ -128,19 +146,26 @@ def run_pipeline(
         )
 
         token = steps.start("erasure")
-        result.erasure = finalise_erasure(options.warehouse, dict(settings))
+        try:
+            result.erasure = finalise_erasure(options.warehouse, dict(settings))
+        except (duckdb.Error, OSError) as error:
+            # The run must not look done while personal data of erased subjects remains.
+            raise StepFailed("erasure finalisation", error) from error
         steps.end(token)
 
         if options.exports:
             token = steps.start("exports")
-            result.exports = _publish(options, result.dbt.healthy_models())
+            try:
+                result.exports = _publish(options, result.dbt.healthy_models())
+            except (duckdb.Error, OSError) as error:
+                raise StepFailed("exports", error) from error
             steps.end(token)
             result.errors.extend(
                 f"export {mart.mart}: {mart.error}"
                 for mart in result.exports.marts
                 if mart.status == "failed_validation"
             )
-    except (IngestError, LandingZoneError, ValueError) as error:
+    except (IngestError, LandingZoneError, ValueError, StepFailed) as error:
         result.errors.append(str(error))
         result.fatal = True
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -11,6 +12,7 @@ DEFAULT_WAREHOUSE = Path("warehouse/medallion.duckdb")
 DEFAULT_LANDING = Path("data/input")
 DEFAULT_KAFKA_DUMPS = Path("data/kafka")
 REPORTS_DIR = PROJECT_DIR / "reports"
+REPORTS_ENV = "MEDALLION_REPORTS_DIR"
 
 
 def warehouse_path() -> Path:
@@ -18,6 +20,15 @@ def warehouse_path() -> Path:
     configured = os.environ.get(WAREHOUSE_ENV)
     path = Path(configured) if configured else PROJECT_DIR / DEFAULT_WAREHOUSE
     return path.resolve()
+
+
+def reports_dir() -> Path:
+    """Root of the run records (``runs/``, ``index.html``, ``metrics/``, ``docs/``).
+
+    ``$MEDALLION_REPORTS_DIR`` or the project's ``reports/``.
+    """
+    configured = os.environ.get(REPORTS_ENV)
+    return Path(configured).resolve() if configured else REPORTS_DIR
 
 
 FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
@@ -31,3 +42,29 @@ def duckdb_settings() -> dict[str, str]:
     """
     forced = os.environ.get(FORCE_COMPRESSION_ENV)
     return {"force_compression": forced} if forced else {}
+
+
+SALT_ENV = "MEDALLION_ERASURE_SALT"
+
+
+def salt_file(warehouse: Path) -> Path:
+    """Where a warehouse keeps its erasure salt when none is given: beside the file."""
+    return warehouse.with_suffix(".salt")
+
+
+def erasure_salt(warehouse: Path) -> str:
+    """The erasure salt: ``$MEDALLION_ERASURE_SALT``, else the warehouse's salt file.
+
+    The file is created with a random secret on first use (mode 0600). It must live as long
+    as the warehouse: erased subjects are recognised later only by hashes made with it.
+    """
+    configured = os.environ.get(SALT_ENV, "").strip()
+    if configured:
+        return configured
+    path = salt_file(warehouse)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip()

@@ -71,7 +71,7 @@ def run_dbt(command: str, warehouse: Path, args: Sequence[str] = ()) -> DbtOutco
 
     dbt_environment(warehouse)
     invocation = [
-        command,
+        *command.split(),  # "build", or a group and its command: "docs generate"
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",

@@ -39,6 +39,10 @@ def run_cli(*args: str, warehouse: Path, check: bool = True) -> subprocess.Compl
     env = {
         **os.environ,
         "MEDALLION_WAREHOUSE": str(warehouse),
+        # Run records go beside the test's warehouse unless a test chooses otherwise.
+        "MEDALLION_REPORTS_DIR": os.environ.get(
+            "MEDALLION_REPORTS_DIR", str(warehouse.parent / "reports")
+        ),
         "MEDALLION_ERASURE_SALT": os.environ.get("MEDALLION_ERASURE_SALT", "test-salt"),
         "COLUMNS": "200",
     }
