@@ -1,6 +1,6 @@
 {#-
-    RFM per profiled customer with orders (customers of dim_customers, erasure subjects left
-    out: they are not profiled). Recency is counted back from the data's last order date (the
+    RFM per customer with orders (customers of dim_customers; for erasure subjects only
+    non-personal facts are used, as everywhere in gold). Recency is counted back from the data's last order date (the
     latest order_date in fct_orders), never from today, so the same data gives the same scores.
     Scores 1-5 are quintiles by cumulative distribution (ceil(5 * rank / n), rank counting ties
     together, so equal values get equal scores); 5 is best (most recent, most frequent, most
@@ -47,7 +47,6 @@ profiled as (
     inner join customers
         on customer_orders.customer_id = customers.customer_id
     cross join data_as_of
-    where not customers.is_erased
 ),
 
 ranked as (

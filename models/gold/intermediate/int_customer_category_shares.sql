@@ -3,7 +3,8 @@
     their spend in each product category (one row per customer and category, 0 where they
     bought nothing of it). Lines of quarantined products count under 'unknown'.
 
-    Erasure subjects are left out: they are neither profiled nor used to profile others.
+    Erasure subjects are in: their spend by category is a non-personal fact that erasure keeps
+    (like their segment), so the predictions cover every customer with a null segment.
     is_holdout marks the known-segment customers the model is measured on (never trained on).
     Shares are decimals, so centroids and distances are exact sums whatever the order in which
     the engine adds rows (predictions are exported and must be byte-identical across runs).
@@ -22,7 +23,6 @@ profiled_customers as (
         customer_id,
         segment
     from customers
-    where not is_erased
 ),
 
 customer_category_spend as (
