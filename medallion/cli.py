@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -110,12 +112,25 @@ def ingest(
     """Load new and changed landing files (and Kafka dumps or live topics) into bronze."""
     if kafka and not topics:
         raise fail("--kafka needs --topics T1,T2,...")
-    _ingest(landing)
     dumps = kafka_dumps_root(kafka_dumps)
-    if dumps is not None:
-        _ingest_kafka_dumps(dumps)
-    if kafka:
-        _consume_kafka(kafka, [t.strip() for t in (topics or "").split(",") if t.strip()])
+    with _warehouse_held():
+        _ingest(landing)
+        if dumps is not None:
+            _ingest_kafka_dumps(dumps)
+        if kafka:
+            _consume_kafka(kafka, [t.strip() for t in (topics or "").split(",") if t.strip()])
+
+
+@contextmanager
+def _warehouse_held() -> Iterator[None]:
+    """Hold the warehouse for the whole command; another holder means exit 75 at once."""
+    from medallion.lock import WarehouseBusyError, exclusive_warehouse
+
+    try:
+        with exclusive_warehouse(warehouse_path()):
+            yield
+    except WarehouseBusyError as error:  # raised only when taking the lock
+        raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None
 
 
 def _ingest_kafka_dumps(dumps: Path) -> None:
@@ -208,6 +223,11 @@ class RunOptionsInput:
 
 
 def _run(given: RunOptionsInput) -> None:
+    with _warehouse_held():
+        _run_held(given)
+
+
+def _run_held(given: RunOptionsInput) -> None:
     from medallion.run_view import render_run_result
     from medallion.runner import RunOptions, RunResult, run_pipeline
 
