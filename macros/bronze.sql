@@ -118,3 +118,54 @@
         keys_expression, 'field_name', 'field_name not in (' ~ known | join(', ') ~ ')'
     ) }}
 {%- endmacro %}
+
+{#- The whole bronze model of one entity: its source table's rows, 1:1, with every field of
+    `fields` extracted and typed (see above). The models keep their own field lists, which
+    the run record's schema-drift check reads too. -#}
+{% macro bronze_model(source_table, fields) -%}
+with source as (
+    select * from {{ source('bronze', source_table) }}
+),
+
+parsed as (
+    select
+        *,
+        case when _is_valid_json then record end as _json_record
+    from source
+),
+
+field_lists as (
+    select
+        *,
+        {{ json_texts('_json_record', bronze_paths(fields)) }} as _field_texts,
+        {{ json_types('_json_record', bronze_paths(fields)) }} as _field_types,
+        {{ json_object_keys('_json_record') }} as _field_names
+    from parsed
+),
+
+extracted as (
+    select
+        _source_file,
+        _partition_date,
+        _partition_hour,
+        _line_number,
+        _file_sha256,
+        _ingested_at,
+        _dlt_load_id,
+        _is_valid_json,
+        _line_error,
+        record,
+        {{ bronze_unknown_fields('_field_names', fields) }} as _unknown_fields,
+        {{ bronze_raw_columns(fields) }}
+    from field_lists
+),
+
+final as (
+    select
+        *,
+        {{ bronze_typed_columns(fields) }}
+    from extracted
+)
+
+select * from final
+{%- endmacro %}
