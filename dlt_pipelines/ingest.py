@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,8 +85,15 @@ def pipelines_dir_for(warehouse: Path) -> Path:
     return warehouse.parent / f"{warehouse.stem}.dlt"
 
 
-def open_pipeline(warehouse: Path, duckdb_settings: dict[str, str] | None = None) -> dlt.Pipeline:
-    """The dlt pipeline that loads into ``warehouse``, its state kept beside the file.
+def open_pipeline(
+    warehouse: Path,
+    duckdb_settings: dict[str, str] | None = None,
+    pipeline_name: str = PIPELINE_NAME,
+) -> dlt.Pipeline:
+    """A dlt pipeline that loads into ``warehouse``'s bronze dataset, its state beside the file.
+
+    The landing-file ingest and the Kafka ingest each have their own ``pipeline_name``, so
+    a pending load of one never mixes with the other's.
 
     ``duckdb_settings`` are added to the DuckDB settings of ``.dlt/config.toml``
     (``destination.duckdb.credentials.global_config``).
@@ -98,7 +105,7 @@ def open_pipeline(warehouse: Path, duckdb_settings: dict[str, str] | None = None
         # extra settings go through its environment provider, not a credentials object.
         os.environ[GLOBAL_CONFIG_ENV] = json.dumps({**configured, **duckdb_settings})
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=pipeline_name,
         pipelines_dir=str(pipelines_dir_for(warehouse)),
         destination=dlt.destinations.duckdb(credentials=str(warehouse)),
         dataset_name=BRONZE_DATASET,
@@ -119,21 +126,40 @@ def check_warehouse_free(warehouse: Path) -> None:
         raise IngestError(f"warehouse {warehouse} cannot be opened: {error}") from error
 
 
-def loaded_versions(pipeline: dlt.Pipeline) -> dict[str, set[str]]:
-    """Path -> SHA-256 of every file version bronze already holds."""
-    versions: dict[str, set[str]] = {}
+def finish_pending(pipeline: dlt.Pipeline) -> None:
+    """Load what an earlier, interrupted run extracted, before anything reads bronze.
+
+    Otherwise its files or messages would look new and be loaded twice.
+    """
+    if pipeline.has_pending_data:
+        pipeline.normalize()
+        pipeline.load()
+
+
+def select_rows(
+    pipeline: dlt.Pipeline, table_name: str, columns: str
+) -> Sequence[Sequence[object]]:
+    """``select columns from`` a bronze table; no rows when it was never created."""
     with pipeline.sql_client() as client:
         if not client.has_dataset():
-            return versions
-        table = client.make_qualified_table_name(REGISTRY_TABLE)
+            return []
+        table = client.make_qualified_table_name(table_name)
         try:
-            rows = client.execute_sql(f"select relative_path, file_sha256 from {table}")
-        except Exception as error:  # no registry table yet: nothing was loaded
+            rows = client.execute_sql(f"select {columns} from {table}")
+        except Exception as error:  # not created yet: nothing was loaded
             if "does not exist" in str(error):
-                return versions
+                return []
             raise
-    for relative_path, sha256 in rows or []:
-        versions.setdefault(relative_path, set()).add(sha256)
+    return rows or []
+
+
+def loaded_versions(
+    pipeline: dlt.Pipeline, registry_table: str = REGISTRY_TABLE
+) -> dict[str, set[str]]:
+    """Path -> SHA-256 of every file version a registry table says bronze already holds."""
+    versions: dict[str, set[str]] = {}
+    for path, sha256 in select_rows(pipeline, registry_table, "relative_path, file_sha256"):
+        versions.setdefault(str(path), set()).add(str(sha256))
     return versions
 
 
@@ -190,11 +216,7 @@ def ingest_landing(
     check_warehouse_free(warehouse)
     pipeline = open_pipeline(warehouse, duckdb_settings)
     try:
-        if pipeline.has_pending_data:
-            # An earlier ingest stopped after extracting: finish it before deciding
-            # what is new, or its files would be loaded twice.
-            pipeline.normalize()
-            pipeline.load()
+        finish_pending(pipeline)
         to_load, unchanged = _plan_files(scan.files, loaded_versions(pipeline))
         if on_plan is not None:
             on_plan(to_load)

@@ -16,12 +16,11 @@ import pyarrow as pa
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from dlt_pipelines.ingest import check_warehouse_free
+from dlt_pipelines.ingest import check_warehouse_free, finish_pending
 from dlt_pipelines.kafka.ledger import Ledger
 from dlt_pipelines.kafka.live import raw_table
 from dlt_pipelines.kafka.pipeline import (
     KafkaIngestError,
-    finish_pending,
     open_kafka_pipeline,
     read_offset_index,
 )

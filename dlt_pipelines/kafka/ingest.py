@@ -15,12 +15,11 @@ from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_pipelines.bronze import FileChangedWhileReading
-from dlt_pipelines.ingest import check_warehouse_free
+from dlt_pipelines.ingest import check_warehouse_free, finish_pending
 from dlt_pipelines.kafka.dumps import CONNECT, DumpFile, DumpRootError, scan_dumps
 from dlt_pipelines.kafka.ledger import FileTally, Ledger
 from dlt_pipelines.kafka.pipeline import (
     KafkaIngestError,
-    finish_pending,
     loaded_dump_files,
     open_kafka_pipeline,
     read_offset_index,
