@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.extract.resource import DltResource
 
-from dlt_pipelines.landing import LandingFile
+from dlt_pipelines.landing import ENTITY_TABLES, LandingFile
 from dlt_pipelines.lines import FileReadState, LineBatch, read_line_batches
 
 REGISTRY_TABLE = "landing_files"
@@ -309,6 +309,12 @@ def landing_lines(
             if pending[table_name].batches:
                 table = pending[table_name].classify(scratch, ingested_at, load_id)
                 yield _with_table(table, table_name, BRONZE_COLUMNS)
+        for table_name in sorted(set(ENTITY_TABLES.values()) - set(pending)):
+            # No lines for this table in this load: still create it (a no-op once it exists).
+            yield _with_table(dlt.mark.materialize_table_schema(), table_name, BRONZE_COLUMNS)
+        if not files:
+            yield _with_table(dlt.mark.materialize_table_schema(), REGISTRY_TABLE, REGISTRY_COLUMNS)
+            return
         registry = pa.Table.from_pylist(
             [_registry_row(item, ingested_at, load_id) for item in files],
             schema=REGISTRY_ARROW_SCHEMA,

@@ -153,6 +153,19 @@ def select_rows(
     return rows or []
 
 
+def missing_tables(pipeline: dlt.Pipeline, table_names: Sequence[str]) -> list[str]:
+    """The tables of ``table_names`` the bronze dataset does not hold yet."""
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            return list(table_names)
+        rows = client.execute_sql(
+            "select table_name from information_schema.tables where table_schema = %s",
+            client.dataset_name,
+        )
+    existing = {str(row[0]) for row in rows or []}
+    return [name for name in table_names if name not in existing]
+
+
 def loaded_versions(
     pipeline: dlt.Pipeline, registry_table: str = REGISTRY_TABLE
 ) -> dict[str, set[str]]:
@@ -221,7 +234,9 @@ def ingest_landing(
         if on_plan is not None:
             on_plan(to_load)
         load_ids: tuple[str, ...] = ()
-        if to_load:
+        # The bronze tables exist from the first ingest on, even for an empty landing zone
+        # (data may arrive only as Kafka topics): dbt reads them all.
+        if to_load or missing_tables(pipeline, [*ENTITY_TABLES.values(), REGISTRY_TABLE]):
             pipeline.extract(landing_source(to_load, on_progress=on_progress))
             # Arrow's allocator keeps freed batches for reuse; hand them back before
             # DuckDB's load takes its share, so the peak is one phase, not both.

@@ -163,6 +163,21 @@ def _decode_line_by_line(binary: pa.LargeBinaryArray, first_line_number: int) ->
     )
 
 
+def read_raw_lines(path: Path) -> tuple[list[bytes], FileReadState]:
+    """Every line of ``path`` as bytes (no newline), exactly the lines bronze gets from it.
+
+    For small files (it holds the whole content): tools that re-deliver landing lines
+    elsewhere, e.g. as Kafka messages, with invalid UTF-8 kept byte for byte.
+    """
+    state = FileReadState()
+    data = b"".join(_decoded_chunks(path, state, _READ_SIZE))
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the final newline ends the last line; it does not start another
+    state.lines = len(lines)
+    return lines, state
+
+
 def read_line_batches(
     path: Path, state: FileReadState, batch_bytes: int = 32 << 20
 ) -> Iterator[LineBatch]:

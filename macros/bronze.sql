@@ -119,12 +119,36 @@
     ) }}
 {%- endmacro %}
 
-{#- The whole bronze model of one entity: its source table's rows, 1:1, with every field of
-    `fields` extracted and typed (see above). The models keep their own field lists, which
-    the run record's schema-drift check reads too. -#}
-{% macro bronze_model(source_table, fields) -%}
-with source as (
+{#- The whole bronze model of one entity: the rows of its file table (`source_table`) and of its
+    Kafka topic's table (`kafka_table`, see macros/kafka.sql), either may be none, 1:1, with a
+    common lineage and every field of `fields` extracted and typed (see above). The models keep
+    their own field lists, which the run record's schema-drift check reads too. -#}
+{% macro bronze_model(source_table, fields, kafka_table=none) -%}
+with
+{%- if source_table %}
+file_rows as (
     select * from {{ source('bronze', source_table) }}
+),
+{% endif %}
+{%- if kafka_table %}
+kafka_messages as (
+    select * from {{ kafka_source(kafka_table) }}
+),
+{% endif %}
+source as (
+{%- if source_table %}
+    select
+        {{ file_lineage() }}
+    from file_rows
+{%- endif %}
+{%- if source_table and kafka_table %}
+    union all
+{%- endif %}
+{%- if kafka_table %}
+    select
+        {{ kafka_lineage() }}
+    from kafka_messages
+{%- endif %}
 ),
 
 parsed as (
@@ -145,6 +169,7 @@ field_lists as (
 
 extracted as (
     select
+        _source_type,
         _source_file,
         _partition_date,
         _partition_hour,
@@ -155,6 +180,11 @@ extracted as (
         _is_valid_json,
         _line_error,
         record,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        _kafka_timestamp,
+        _kafka_key,
         {{ bronze_unknown_fields('_field_names', fields) }} as _unknown_fields,
         {{ bronze_raw_columns(fields) }}
     from field_lists

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 
+from dlt_pipelines.kafka.names import TABLE_PREFIX as TOPIC_TABLE_PREFIX
 from medallion.warehouse_file import DuckDBConfig, rewrite_warehouse_file
 
 TARGETS = "silver.slv_erasure_targets"
-BRONZE_TABLES = ("customers", "transactions", "erasure_requests", "products")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,35 @@ def _has_targets(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
+def _target_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The bronze tables the work list names that exist (topic tables exist once loaded)."""
+    rows = con.execute(
+        f"""
+        select distinct targets.bronze_table
+        from {TARGETS} as targets
+        inner join information_schema.tables as existing
+            on existing.table_schema = 'bronze' and existing.table_name = targets.bronze_table
+        order by 1
+        """
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def _row_match(table: str) -> str:
+    """How a work-list row finds its bronze row: file lineage, or a message's coordinates."""
+    if table.startswith(TOPIC_TABLE_PREFIX):
+        return """
+                  and targets._kafka_topic = bronze_row.topic
+                  and targets._kafka_partition = bronze_row."partition"
+                  and targets._kafka_offset = bronze_row."offset"
+        """
+    return """
+                  and targets._source_file = bronze_row._source_file
+                  and targets._file_sha256 = bronze_row._file_sha256
+                  and targets._line_number = bronze_row._line_number
+        """
+
+
 def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rewrite the bronze rows listed in the targets model; return rows changed per table."""
     changed: dict[str, int] = {}
@@ -49,17 +78,16 @@ def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         return changed
     con.execute("begin transaction")
     try:
-        for table in BRONZE_TABLES:
-            # Table names come from the constant above, never from data.
+        for table in _target_tables(con):
+            # Table names come from the work list, checked against the catalogue above, and
+            # are quoted as identifiers; row values are parameters.
             result = con.execute(
                 f"""
-                update bronze.{table} as bronze_row
+                update bronze."{table.replace('"', '""')}" as bronze_row
                 set record = cast(targets.anonymized_record as varchar)
                 from {TARGETS} as targets
                 where targets.bronze_table = ?
-                  and targets._source_file = bronze_row._source_file
-                  and targets._file_sha256 = bronze_row._file_sha256
-                  and targets._line_number = bronze_row._line_number
+                  {_row_match(table)}
                   and bronze_row.record is distinct from cast(targets.anonymized_record as varchar)
                 """,
                 [table],

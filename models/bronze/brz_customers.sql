@@ -16,4 +16,4 @@
     {'path': '_erased_errors', 'type': 'text'},
 ] -%}
 
-{{ bronze_model('customers', fields) }}
+{{ bronze_model('customers', fields, kafka_table='kafka_customers') }}

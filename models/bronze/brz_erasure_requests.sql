@@ -7,4 +7,4 @@
     {'path': '_erased_subject.email_hash', 'type': 'text'},
 ] -%}
 
-{{ bronze_model('erasure_requests', fields) }}
+{{ bronze_model('erasure_requests', fields, kafka_table='kafka_erasure_requests') }}

@@ -7,4 +7,4 @@
     {'path': 'popularity', 'type': 'double'},
 ] -%}
 
-{{ bronze_model('products', fields) }}
+{{ bronze_model('products', fields, kafka_table='kafka_products') }}

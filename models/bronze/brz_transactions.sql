@@ -14,4 +14,4 @@
     {'path': '_erased', 'type': 'boolean'},
 ] -%}
 
-{{ bronze_model('transactions', fields) }}
+{{ bronze_model('transactions', fields, kafka_table='kafka_transactions') }}

@@ -13,7 +13,11 @@ final as (
         _source_file,
         _file_sha256,
         _line_number,
-        _ingested_at
+        _ingested_at,
+        _source_type,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset
     from checked
     where _row_status = 'current'
 )

@@ -6,6 +6,8 @@
       customers         personal fields (erasure_personal_fields) null, "_erased": true, and
                         "_erased_errors": the errors those fields had ('|'-delimited)
       transactions      delivery_address address, postcode and city null, "_erased": true
+    Rows that came from a topic name its bronze table (kafka_<entity>) and carry the message's
+    topic, partition and offset, by which the finaliser finds them.
     DuckDB only (the finaliser rewrites the DuckDB warehouse).
 -#}
 {{ config(enabled=target_is('duckdb')) }}
@@ -65,10 +67,13 @@ customer_personal_errors as (
 
 customer_targets as (
     select
-        'customers' as bronze_table,
+        {{ bronze_table_of('customers', 'bronze_customers._source_type') }} as bronze_table,
         bronze_customers._source_file,
         bronze_customers._file_sha256,
         bronze_customers._line_number,
+        bronze_customers._kafka_topic,
+        bronze_customers._kafka_partition,
+        bronze_customers._kafka_offset,
         bronze_customers.record,
         json_merge_patch(
             {{ json_with_nulls('bronze_customers.record', erasure_personal_fields('customers')) }},
@@ -87,10 +92,13 @@ customer_targets as (
 
 transaction_targets as (
     select
-        'transactions' as bronze_table,
+        {{ bronze_table_of('transactions', 'bronze_transactions._source_type') }} as bronze_table,
         bronze_transactions._source_file,
         bronze_transactions._file_sha256,
         bronze_transactions._line_number,
+        bronze_transactions._kafka_topic,
+        bronze_transactions._kafka_partition,
+        bronze_transactions._kafka_offset,
         bronze_transactions.record,
         {{ json_with_nulls('bronze_transactions.record', erasure_personal_fields('transactions')) }}
             as anonymized_record
@@ -105,10 +113,14 @@ transaction_targets as (
 
 request_targets as (
     select
-        'erasure_requests' as bronze_table,
+        {{ bronze_table_of('erasure_requests', 'bronze_erasure_requests._source_type') }}
+            as bronze_table,
         bronze_erasure_requests._source_file,
         bronze_erasure_requests._file_sha256,
         bronze_erasure_requests._line_number,
+        bronze_erasure_requests._kafka_topic,
+        bronze_erasure_requests._kafka_partition,
+        bronze_erasure_requests._kafka_offset,
         bronze_erasure_requests.record,
         {{ json_object_of([
             ('_erased_subject', json_object_of([
@@ -139,6 +151,9 @@ final as (
         _source_file,
         _file_sha256,
         _line_number,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
         anonymized_record
     from targets
     where record <> anonymized_record

@@ -14,7 +14,11 @@ final as (
         _line_number,
         _partition_date,
         _partition_hour,
-        _ingested_at
+        _ingested_at,
+        _source_type,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset
     from checked
     where _row_status = 'current'
 )

@@ -10,6 +10,10 @@ final as (
         _partition_date,
         _partition_hour,
         _ingested_at,
+        _source_type,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
         sku,
         _errors,
         record

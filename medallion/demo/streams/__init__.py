@@ -1,0 +1,1 @@
+"""Generated Kafka topic dumps for the demo: business entities as topics, order CDC, clickstream."""
