@@ -13,10 +13,14 @@ from pathlib import Path
 
 import duckdb
 
+from dlt_pipelines.kafka.names import DUMP_ERRORS_TABLE
 from dlt_pipelines.kafka.names import TABLE_PREFIX as TOPIC_TABLE_PREFIX
 from medallion.warehouse_file import DuckDBConfig, rewrite_warehouse_file
 
 TARGETS = "silver.slv_erasure_targets"
+# What a Kafka dump line that could not be read as a message becomes once it is found to
+# name an erased customer: such a line has no fields to null, so it is replaced whole.
+REDACTED_DUMP_LINE = "(redacted: this dump line named an erased customer)"
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,52 @@ def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return changed
 
 
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def redact_dump_errors(con: duckdb.DuckDBPyConnection) -> int:
+    """Replace the unreadable Kafka dump lines that name an erased customer; return how many.
+
+    Lines of ``bronze.kafka_dump_errors`` are kept verbatim for diagnosis, so one may hold a
+    record of an erased customer that never became a message. A line is redacted when it
+    holds an erased customer id as a JSON string (``"123456"``, or escaped inside a
+    payload string: ``\\"123456\\"``); its reason, file and line
+    number stay, so the dump accounting does not change.
+    """
+    needed = (("bronze", DUMP_ERRORS_TABLE), ("silver", "slv_customers"))
+    if not all(_table_exists(con, schema, table) for schema, table in needed):
+        return 0
+    result = con.execute(
+        f"""
+        update bronze.{DUMP_ERRORS_TABLE} as dump_error
+        set line = ?
+        where dump_error.line <> ?
+          and exists (
+              select 1 from silver.slv_customers as customer
+              where customer.is_erased
+                and (
+                    contains(dump_error.line, '"' || customer.customer_id || '"')
+                    or contains(dump_error.line, '"' || customer.customer_id || '\\"')
+                )
+          )
+        """,
+        [REDACTED_DUMP_LINE, REDACTED_DUMP_LINE],
+    ).fetchone()
+    return int(result[0]) if result else 0
+
+
 def finalise_erasure(warehouse: Path, config: DuckDBConfig | None = None) -> ErasureOutcome:
     """Apply dbt's erasure decisions to bronze and, when anything changed, rewrite the file."""
     with duckdb.connect(str(warehouse), config=dict(config or {})) as con:
         changed = apply_bronze_erasure(con)
+        redacted = redact_dump_errors(con)
+        if redacted:
+            changed[DUMP_ERRORS_TABLE] = redacted
     if not any(changed.values()):
         return ErasureOutcome(changed, file_rewritten=False)
     rewrite_warehouse_file(warehouse, config)

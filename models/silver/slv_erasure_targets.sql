@@ -7,7 +7,9 @@
                         "_erased_errors": the errors those fields had ('|'-delimited)
       transactions      delivery_address address, postcode and city null, "_erased": true
     Rows that came from a topic name its bronze table (kafka_<entity>) and carry the message's
-    topic, partition and offset, by which the finaliser finds them.
+    topic, partition and offset, by which the finaliser finds them; the streams' own lists
+    (int_orders_cdc__erasure_targets, int_clickstream__erasure_targets: customer id null,
+    "_erased": true) join them.
     DuckDB only (the finaliser rewrites the DuckDB warehouse).
 -#}
 {{ config(enabled=target_is('duckdb')) }}
@@ -38,6 +40,14 @@ checked_transactions as (
 
 checked_erasure_requests as (
     select * from {{ ref('int_erasure_requests__checked') }}
+),
+
+orders_cdc_targets as (
+    select * from {{ ref('int_orders_cdc__erasure_targets') }}
+),
+
+clickstream_targets as (
+    select * from {{ ref('int_clickstream__erasure_targets') }}
 ),
 
 erased_ids as (
@@ -145,7 +155,7 @@ targets as (
     select * from request_targets
 ),
 
-final as (
+entity_targets as (
     select
         bronze_table,
         _source_file,
@@ -157,6 +167,41 @@ final as (
         anonymized_record
     from targets
     where record <> anonymized_record
+),
+
+stream_targets as (
+    -- the stream models list only messages still to rewrite; they take the bronze key here
+    select
+        bronze_table,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        anonymized_record
+    from orders_cdc_targets
+    union all
+    select
+        bronze_table,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        anonymized_record
+    from clickstream_targets
+),
+
+final as (
+    select * from entity_targets
+    union all
+    select
+        bronze_table,
+        'kafka:' || _kafka_topic || '/' || cast(_kafka_partition as {{ sql_type('text') }})
+            as _source_file,
+        'kafka' as _file_sha256,
+        _kafka_offset as _line_number,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        anonymized_record
+    from stream_targets
 )
 
 select * from final

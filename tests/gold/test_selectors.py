@@ -15,6 +15,7 @@ CUSTOMER = {
     "customer_segment_prediction_accuracy",
 }
 QUALITY = {"mart_data_quality"}
+STREAMS = {"mart_order_status_daily", "mart_funnel_daily"}
 UPSTREAM_OF_SALES = {"fct_orders", "fct_order_lines", "dim_products", "slv_transactions"}
 
 
@@ -33,7 +34,7 @@ def select(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], set[str]
         assert parsed.success, parsed.exception
         runner = dbtRunner(manifest=parsed.result)
         selections: dict[str, set[str]] = {}
-        for name in ("daily", "customer", "quality", "all_marts"):
+        for name in ("daily", "customer", "quality", "streams", "all_marts"):
             listed = runner.invoke(
                 [
                     "ls",
@@ -74,9 +75,21 @@ def test_quality_plan(select: Callable[[str], set[str]]) -> None:
     assert not select("quality") & {"fct_orders", "dim_customers"}
 
 
+def test_streams_plan(select: Callable[[str], set[str]]) -> None:
+    assert gold_marts(select("streams")) == STREAMS
+    assert select("streams") >= {
+        "fct_order_lifecycle",
+        "fct_sessions",
+        "fct_purchase_conversions",
+        "slv_orders",
+        "slv_clickstream_events",
+        "fct_orders",
+    }
+
+
 def test_all_marts_plan_is_everything(select: Callable[[str], set[str]]) -> None:
     everything = select("all_marts")
-    assert gold_marts(everything) == DAILY | CUSTOMER | QUALITY
+    assert gold_marts(everything) == DAILY | CUSTOMER | QUALITY | STREAMS
     assert {"snp_product_prices", "dim_customers", "slv_erasure_audit"} <= everything
-    for plan in ("daily", "customer", "quality"):
+    for plan in ("daily", "customer", "quality", "streams"):
         assert select(plan) <= everything

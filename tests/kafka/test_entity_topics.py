@@ -9,12 +9,16 @@ offset.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from dlt_pipelines.landing import scan_landing
+from dlt_pipelines.lines import read_raw_lines
 from medallion.demo.streams.entity_topics import write_entity_topics
+from medallion.erasure import REDACTED_DUMP_LINE
 from tests.conftest import run_cli
 
 # Columns that say where a row came from: expected to differ between the two deliveries.
@@ -69,6 +73,20 @@ def _comparable(column: str) -> str:
     return f'"{column}"'
 
 
+def _requested_customer_ids(landing: Path) -> list[str]:
+    ids = []
+    for landing_file in scan_landing(landing).files:
+        if landing_file.entity == "erasure-requests":
+            for line in read_raw_lines(landing_file.path)[0]:
+                try:
+                    request = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(request, dict) and isinstance(request.get("customer-id"), str):
+                    ids.append(request["customer-id"].strip())
+    return sorted(set(ids))
+
+
 @pytest.fixture(scope="module")
 def deliveries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(files warehouse, topics warehouse) built from the same generated landing zone."""
@@ -89,6 +107,13 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     topics = root / "kafka"
     written = write_entity_topics(landing, topics)
     assert set(written) == {"customers", "products", "transactions", "erasure-requests"}
+    # Unreadable dump lines naming each erasure subject: they must be redacted once erased.
+    broken = [
+        f'{{"topic":"customers","partition":0,"offset":{offset},"payload":"{{\\"id\\":\\"{id_}\\"'
+        for offset, id_ in enumerate(_requested_customer_ids(landing), start=10_000_000)
+    ]
+    assert broken
+    (topics / "broken.jsonl").write_text("\n".join(broken) + "\n")
     (root / "no_kafka").mkdir()
     (root / "no_landing").mkdir()
 
@@ -166,3 +191,31 @@ def test_topic_rows_name_their_message(deliveries: tuple[Path, Path]) -> None:
             "select distinct _source_type, _kafka_offset is null from silver.slv_customers"
         ).fetchall()
     assert kinds == [("file", True)]
+
+
+def test_erasure_reaches_topic_bronze_and_dump_errors(deliveries: tuple[Path, Path]) -> None:
+    _, topics = deliveries
+    with duckdb.connect(str(topics), read_only=True) as con:
+        erased = {
+            str(row[0])
+            for row in con.execute(
+                "select customer_id from silver.slv_customers where is_erased"
+            ).fetchall()
+        }
+        assert erased, "the generated zone has erasure subjects"
+        leaks = con.execute(
+            """
+            select count(*) from bronze.kafka_customers as message
+            where trim(json_extract_string(message.record, '$.id')) in (select unnest(?))
+              and (json_extract_string(message.record, '$.email') is not null
+                   or json_extract_string(message.record, '$.last_name') is not null
+                   or not coalesce(json_extract(message.record, '$._erased')::boolean, false))
+            """,
+            [sorted(erased)],
+        ).fetchone()
+        dump_lines = con.execute("select line from bronze.kafka_dump_errors").fetchall()
+    assert leaks == (0,)
+    lines = [str(row[0]) for row in dump_lines]
+    assert lines.count(REDACTED_DUMP_LINE) >= 1
+    for line in lines:
+        assert not any(f'\\"{id_}\\"' in line for id_ in erased), line

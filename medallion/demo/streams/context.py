@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlt_pipelines.landing import scan_landing
+
 
 @dataclass(frozen=True)
 class LandingTransaction:
@@ -77,15 +79,17 @@ def read_stream_context(
     """Customers and up to ``per_file`` transactions per transactions file of ``landing``."""
     customer_ids: dict[str, None] = {}
     transactions: dict[str, LandingTransaction] = {}
-    for path in sorted(landing.glob("date=*/hour=*/*.json*")):
-        if path.name.startswith("customers."):
-            for record in _records(path):
+    # The files the landing ingest loads (invalid partitions and unknown files are skipped),
+    # so a stream never names an order the warehouse cannot hold.
+    for landing_file in sorted(scan_landing(landing).files, key=lambda f: f.relative_path):
+        if landing_file.entity == "customers":
+            for record in _records(landing_file.path):
                 customer_id = record.get("id")
                 if isinstance(customer_id, str) and customer_id.strip():
                     customer_ids.setdefault(customer_id.strip(), None)
-        elif path.name.startswith("transactions."):
+        elif landing_file.entity == "transactions":
             taken = 0
-            for record in _records(path):
+            for record in _records(landing_file.path):
                 transaction = _transaction(record)
                 if transaction is None or transaction.transaction_id in transactions:
                     continue
