@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LANDING ?= data/input
+KAFKA_DUMPS ?= data/kafka
 
-.PHONY: install run test lint bench docs clean
+.PHONY: install run test lint bench bench-e2e docs clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +19,16 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-## Main job on the embedded DuckDB: demo data if the landing zone is empty, then the run.
+## Main job on the embedded DuckDB: demo data (files and topic dumps) if the landing zone is
+## empty, then the run (with the topic dumps when data/kafka exists).
 run: $(INSTALLED)
 	@if [ ! -d "$(LANDING)" ] || [ -z "$$(ls -A "$(LANDING)")" ]; then \
-		$(BIN)/medallion demo --out "$(LANDING)"; fi
-	$(BIN)/medallion run --landing "$(LANDING)"
+		streams=""; \
+		if [ ! -d "$(KAFKA_DUMPS)" ] || [ -z "$$(ls -A "$(KAFKA_DUMPS)")" ]; then \
+			streams="--kafka-out $(KAFKA_DUMPS)"; fi; \
+		$(BIN)/medallion demo --out "$(LANDING)" $$streams; fi
+	$(BIN)/medallion run --landing "$(LANDING)" \
+		$$([ -d "$(KAFKA_DUMPS)" ] && echo --kafka-dumps "$(KAFKA_DUMPS)")
 
 ## The whole test suite (lint and type checks included).
 test: $(INSTALLED)
@@ -33,8 +39,13 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint models macros snapshots tests
 
+## Ingest against DuckDB read_json (1M lines), and the end-to-end benchmark (10M lines: full
+## run, one-hour refresh, no-op refresh, 1,000-subject erasure refresh).
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/ingest.py --transactions 1000000
+
+bench-e2e: $(INSTALLED)
+	$(BIN)/python benchmarks/end_to_end.py --transactions 10000000 --days 30
 
 clean:
 	rm -rf warehouse target logs reports/runs

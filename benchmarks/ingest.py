@@ -18,38 +18,15 @@ It prints both times, their ratio and the peak memory (max RSS) of each.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ENTITIES = ("customers", "products", "transactions", "erasure-requests")
-
-# The strongest plain read_json we found: one call per entity over all its files, schema
-# sniffed from a sample (union_by_name=true made it ~40% slower, so it is not used).
-BASELINE_CHILD = """
-import glob, json, sys, time, duckdb
-landing, database = sys.argv[1], sys.argv[2]
-entities = json.loads(sys.argv[3])
-con = duckdb.connect(database)
-started = time.perf_counter()
-for number, entity in enumerate(entities):
-    files = sorted(glob.glob(landing + '/date=*/hour=*/' + entity + '.json*'))
-    con.execute(
-        "create table entity_" + str(number) + " as "
-        "select * from read_json(?, format='newline_delimited')",
-        [files],
-    )
-con.close()
-print(json.dumps({"seconds": time.perf_counter() - started}))
-"""
+from benchmarks.measure import read_json_baseline, run_child
 
 MEDALLION_CHILD = """
 import json, sys, time
@@ -61,21 +38,6 @@ report = ingest_landing(landing, warehouse)
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "rows": report.rows_loaded()}))
 """
-
-
-def run_child(code: str, *args: str) -> tuple[dict[str, object], float]:
-    """Run ``code`` in a fresh interpreter; return its JSON result and its peak RSS in MB."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, cwd=PROJECT_DIR
-    )
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"child failed with exit code {process.returncode}")
-    result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
-    return result, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
 def generate(landing: Path, transactions: int, days: int, seed: int) -> None:
@@ -114,14 +76,10 @@ def main() -> None:
                 shutil.rmtree(stale)
             elif stale.exists():
                 stale.unlink()
-        present = [e for e in ENTITIES if any(landing.glob(f"date=*/hour=*/{e}.json*"))]
-        baseline, baseline_rss = run_child(
-            BASELINE_CHILD, str(landing), str(work / "baseline.duckdb"), json.dumps(present)
-        )
+        baseline_s, baseline_rss = read_json_baseline(landing, work / "baseline.duckdb")
         ours, ours_rss = run_child(
             MEDALLION_CHILD, str(landing), str(work / "warehouse" / "medallion.duckdb")
         )
-        baseline_s = float(baseline["seconds"])  # type: ignore[arg-type]
         ours_s = float(ours["seconds"])  # type: ignore[arg-type]
         print(f"rows loaded by medallion: {ours['rows']}")
         print(f"duckdb read_json : {baseline_s:7.2f} s   peak RSS {baseline_rss:7.0f} MB")

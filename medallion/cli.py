@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import re
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from medallion.logs import (
+    LOG_FORMAT_ENV,
+    LogFormat,
+    configure_logging,
+    json_logs,
+    log_step,
+)
 from medallion.settings import (
     DEFAULT_KAFKA_DUMPS,
     DEFAULT_LANDING,
@@ -31,6 +42,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+logger = logging.getLogger("medallion.cli")
 
 EXIT_FAILURE = 1
 # A scheduler can tell "someone else is working" from a failure (EX_TEMPFAIL).
@@ -44,9 +56,41 @@ LandingOption = Annotated[
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
-    """Print a one-line error and return the exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print (or log, with JSON logs) a one-line error and return the exit to raise."""
+    if json_logs():
+        logger.error(message, extra={"exit_code": code})
+    else:
+        errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+@app.callback()
+def main(
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar=LOG_FORMAT_ENV,
+            case_sensitive=False,
+            help="Log lines on stderr, one per step: text, or json (one JSON object per line, "
+            "and nothing on stdout).",
+        ),
+    ] = LogFormat.text,
+) -> None:
+    """dbt-centric ELT warehouse: landing files -> bronze (dlt) -> silver and gold (dbt)."""
+    configure_logging(log_format)
+    if log_format is LogFormat.json:
+        # dbt prints its errors on stdout even with --quiet: silence that (the run record and
+        # the error log lines carry them), keep its log file as it is.
+        os.environ.setdefault("DBT_LOG_LEVEL", "none")
+        os.environ.setdefault("DBT_LOG_LEVEL_FILE", "debug")
+
+
+def _status(message: str) -> AbstractContextManager[Any]:
+    """A spinner on a terminal; nothing in a log file, a pipe, or with JSON logs."""
+    if json_logs() or not console.is_terminal:
+        return nullcontext()
+    return console.status(message)
 
 
 @app.command()
@@ -62,9 +106,24 @@ def demo(
         bool,
         typer.Option("--clean/--no-bad-input", help="Only valid input (no injected bad lines)."),
     ] = False,
+    kafka_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--kafka-out",
+            help="Also write Kafka topic dumps here (orders_cdc and clickstream, kcat -J).",
+        ),
+    ] = None,
+    entity_topics: Annotated[
+        bool,
+        typer.Option(
+            "--entity-topics",
+            help="With --kafka-out: also deliver the landing lines as entity topics.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a seeded, realistic landing zone in the real dataset's schema."""
     from medallion.demo import DemoConfig, generate_landing_zone
+    from medallion.demo.streams.dumps import write_stream_dumps
 
     try:
         first_day = dt.date.fromisoformat(start_date)
@@ -78,6 +137,13 @@ def demo(
     totals = manifest.to_dict()["entities"]
     lines = ", ".join(f"{entity}: {facts['lines']:,} lines" for entity, facts in totals.items())
     console.print(f"wrote {out} ({lines}); manifest beside it")
+    if kafka_out is not None:
+        try:
+            with console.status(f"writing Kafka topic dumps to {kafka_out}"):
+                topics = write_stream_dumps(out, kafka_out, config, entity_topics=entity_topics)
+        except FileExistsError as error:
+            raise fail(str(error)) from None
+        console.print(f"wrote {kafka_out} (topics: {', '.join(topics)})")
 
 
 KafkaDumpsOption = Annotated[
@@ -130,31 +196,61 @@ def _warehouse_held() -> Iterator[None]:
         with exclusive_warehouse(warehouse_path()):
             yield
     except WarehouseBusyError as error:  # raised only when taking the lock
-        raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None
+        holder = _holder_command(warehouse_path())
+        message = f"{error} (holder: {holder})" if holder else str(error)
+        raise fail(message, EXIT_WAREHOUSE_BUSY) from None
+
+
+HOLDER_CHARS = 160
+
+
+def _holder_command(warehouse: Path) -> str | None:
+    """The command line of the process holding the warehouse lock, when this host shows it
+    (``/proc``); None when unknown."""
+    from medallion.lock import lock_file
+
+    try:
+        pid = int(lock_file(warehouse).read_text().split()[0])
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    if len(words) >= 3 and words[1:3] == ["-m", "medallion.cli"]:
+        words = ["medallion", *words[3:]]  # python -m medallion.cli <command> ...
+    elif words and Path(words[0]).name.startswith("python") and len(words) > 1:
+        words = words[1:]
+    if words and Path(words[0]).name == "medallion":
+        words[0] = "medallion"
+    command = " ".join(words)
+    return command[:HOLDER_CHARS] + ("..." if len(command) > HOLDER_CHARS else "") or None
 
 
 def _ingest_kafka_dumps(dumps: Path) -> None:
     from dlt_pipelines.ingest import IngestError, WarehouseLockedError
     from dlt_pipelines.kafka.ingest import ingest_kafka_dumps
-    from medallion.ingest_view import render_kafka_report
+    from medallion.ingest_view import Stopwatch, log_kafka_report, render_kafka_report
 
+    watch = Stopwatch()
     try:
-        with console.status(f"loading Kafka dumps from {dumps}"):
+        with _status(f"loading Kafka dumps from {dumps}"):
             report = ingest_kafka_dumps(dumps, warehouse_path(), duckdb_settings=duckdb_settings())
     except WarehouseLockedError as error:
         raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None
     except IngestError as error:
         raise fail(str(error)) from None
-    render_kafka_report(report, console, f"Kafka dumps from {dumps}")
+    log_kafka_report(report, "kafka dumps", watch.seconds)
+    if not json_logs():
+        render_kafka_report(report, console, f"Kafka dumps from {dumps}")
 
 
 def _consume_kafka(bootstrap: str, topics: list[str]) -> None:
     from dlt_pipelines.ingest import IngestError, WarehouseLockedError
     from dlt_pipelines.kafka.consumer import consume_topics
-    from medallion.ingest_view import render_kafka_report
+    from medallion.ingest_view import Stopwatch, log_kafka_report, render_kafka_report
 
+    watch = Stopwatch()
     try:
-        with console.status(f"consuming {', '.join(topics)} from {bootstrap}"):
+        with _status(f"consuming {', '.join(topics)} from {bootstrap}"):
             report = consume_topics(
                 bootstrap, topics, warehouse_path(), duckdb_settings=duckdb_settings()
             )
@@ -162,16 +258,24 @@ def _consume_kafka(bootstrap: str, topics: list[str]) -> None:
         raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None
     except IngestError as error:
         raise fail(str(error)) from None
-    render_kafka_report(report, console, f"Kafka topics from {bootstrap}")
+    log_kafka_report(report, "kafka topics", watch.seconds)
+    if not json_logs():
+        render_kafka_report(report, console, f"Kafka topics from {bootstrap}")
 
 
 def _ingest(landing: Path) -> None:
     from dlt_pipelines.ingest import IngestError, WarehouseLockedError, ingest_landing
     from dlt_pipelines.landing import LandingZoneError
-    from medallion.ingest_view import ingest_progress, render_ingest_report
+    from medallion.ingest_view import (
+        Stopwatch,
+        ingest_progress,
+        log_ingest_report,
+        render_ingest_report,
+    )
 
+    watch = Stopwatch()
     try:
-        with ingest_progress(console) as progress:
+        with ingest_progress(console, enabled=not json_logs()) as progress:
             report = ingest_landing(
                 landing,
                 warehouse_path(),
@@ -183,7 +287,9 @@ def _ingest(landing: Path) -> None:
         raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None
     except (LandingZoneError, IngestError) as error:
         raise fail(str(error)) from None
-    render_ingest_report(report, console)
+    log_ingest_report(report, watch.seconds)
+    if not json_logs():
+        render_ingest_report(report, console)
 
 
 PlanOption = Annotated[
@@ -191,6 +297,15 @@ PlanOption = Annotated[
 ]
 MartsOption = Annotated[
     str | None, typer.Option("--marts", help="Comma-separated marts to build (with upstream).")
+]
+
+
+FullRefreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-refresh",
+        help="dbt build --full-refresh: rebuild incremental models from all of bronze.",
+    ),
 ]
 
 
@@ -206,9 +321,45 @@ def run(
     plan: PlanOption = None,
     marts: MartsOption = None,
     kafka_dumps: KafkaDumpsOption = None,
+    full_refresh: FullRefreshOption = False,
 ) -> None:
     """The main job: ingest, build, erasure finalisation and exports of the gold marts."""
-    _run(RunOptionsInput(landing=landing, plan=plan, marts=marts, kafka_dumps=kafka_dumps))
+    _run(
+        RunOptionsInput(
+            landing=landing,
+            plan=plan,
+            marts=marts,
+            kafka_dumps=kafka_dumps,
+            full_refresh=full_refresh,
+        )
+    )
+
+
+@app.command()
+def refresh(
+    landing: LandingOption = DEFAULT_LANDING,
+    plan: PlanOption = None,
+    marts: MartsOption = None,
+    kafka_dumps: KafkaDumpsOption = None,
+    full_refresh: FullRefreshOption = False,
+) -> None:
+    """For schedulers: ingest what is new; build, export and record only what it affects.
+
+    Nothing new since the last successful build: the build is skipped and the run record says
+    nothing changed (exit 0). Another command holds the warehouse: exit 75 at once, nothing
+    touched. A refresh killed at any point is completed by the next one. One log line per
+    step on stderr (``--log-format json`` for JSON lines).
+    """
+    _run(
+        RunOptionsInput(
+            landing=landing,
+            plan=plan,
+            marts=marts,
+            kafka_dumps=kafka_dumps,
+            refresh=True,
+            full_refresh=full_refresh,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -220,6 +371,8 @@ class RunOptionsInput:
     marts: str | None = None
     exports: bool = True
     kafka_dumps: Path | None = None
+    refresh: bool = False
+    full_refresh: bool = False
 
 
 def _run(given: RunOptionsInput) -> None:
@@ -228,8 +381,11 @@ def _run(given: RunOptionsInput) -> None:
 
 
 def _run_held(given: RunOptionsInput) -> None:
-    from medallion.run_view import render_run_result
-    from medallion.runner import RunOptions, RunResult, run_pipeline
+    importing = time.perf_counter()
+    from medallion.runner import RunOptions, RunResult, run_pipeline, warm_up
+
+    warm_up()
+    log_step(logger, "start-up", "ok", time.perf_counter() - importing)
 
     if given.plan and given.marts:
         raise fail("choose either --plan or --marts, not both")
@@ -240,14 +396,18 @@ def _run_held(given: RunOptionsInput) -> None:
         marts=tuple(m.strip() for m in (given.marts or "").split(",") if m.strip()),
         exports=given.exports,
         kafka_dumps=kafka_dumps_root(given.kafka_dumps),
+        refresh=given.refresh,
+        full_refresh=given.full_refresh,
     )
     started_at = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
     running: list[str] = []
-    with console.status("running") as status:
+    with _status("running") as status:
 
         def on_step(step: str) -> None:
             running.append(step)
-            status.update(step)
+            if status is not None:
+                status.update(step)
 
         try:
             result = run_pipeline(options, on_step=on_step)
@@ -261,35 +421,87 @@ def _run_held(given: RunOptionsInput) -> None:
                 fatal=True,
             )
             _account_for(crashed, running[-1] if running else None)
+            _log_finished(crashed, None, EXIT_FAILURE, time.perf_counter() - started)
             raise
-    render_run_result(result, console, errors)
-    _account_for(result)
+    _show(result)
+    record = _account_for(result)
+    code = _exit_code(result)
+    _log_finished(result, record, code, time.perf_counter() - started)
+    if code:
+        raise typer.Exit(code)
+
+
+def _show(result: RunResult) -> None:
+    """The run's view: the terminal summary, or with JSON logs, its warnings and errors."""
+    from medallion.run_view import log_run_result, render_run_result
+
+    if json_logs():
+        log_run_result(result)
+    else:
+        render_run_result(result, console, errors, compact=result.options.refresh)
+
+
+def _exit_code(result: RunResult) -> int:
+    """0 success (nothing changed included), 2 partial, 75 warehouse busy, 1 failed."""
     if result.status == "failed":
         busy = any("in use by another process" in error for error in result.errors)
-        raise typer.Exit(EXIT_WAREHOUSE_BUSY if busy else EXIT_FAILURE)
-    if result.status == "partial":
-        raise typer.Exit(EXIT_PARTIAL)
+        return EXIT_WAREHOUSE_BUSY if busy else EXIT_FAILURE
+    return EXIT_PARTIAL if result.status == "partial" else 0
 
 
-def _account_for(result: RunResult, running_step: str | None = None) -> None:
+def _log_finished(result: RunResult, record: Path | None, code: int, seconds: float) -> None:
+    """The last line of a run: its status, whether anything changed, the record, the exit."""
+    logger.log(
+        logging.INFO if code == 0 else logging.ERROR,
+        f"{result.options.command} finished: {result.status}"
+        + ("" if result.changed else ", nothing changed"),
+        extra={
+            "command": result.options.command,
+            "status": result.status,
+            "changed": result.changed,
+            "seconds": round(seconds, 3),
+            "exit_code": code,
+            "record": str(record) if record else None,
+        },
+    )
+
+
+def _account_for(result: RunResult, running_step: str | None = None) -> Path | None:
     """Write the run's record, report, the runs index and metrics; print the record's path.
 
     A record that cannot be written is reported, but does not change the run's exit code.
+    Returns the metadata.yaml written (None when it could not be).
     """
     from medallion.record.publish import publish_run_record
 
+    started = time.perf_counter()
     try:
         outcome = publish_run_record(result, reports_dir(), running_step)
     except Exception as error:
-        errors.print(
-            f"[red]error:[/] run record not written: {type(error).__name__}: {error}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return
+        log_step(logger, "record", "failed", time.perf_counter() - started)
+        _problem(f"run record not written: {type(error).__name__}: {error}", "error")
+        return None
+    log_step(
+        logger,
+        "record",
+        "ok" if not outcome.problems else "partial",
+        time.perf_counter() - started,
+        {"path": str(outcome.metadata)},
+    )
     for problem in outcome.problems:
-        errors.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
-    console.print(f"run record: {outcome.metadata}", highlight=False, soft_wrap=True)
+        _problem(problem, "warning")
+    if not json_logs():
+        console.print(f"run record: {outcome.metadata}", highlight=False, soft_wrap=True)
+    return outcome.metadata
+
+
+def _problem(message: str, level: str) -> None:
+    """A warning or error about the run's record: logged (JSON) or printed on stderr."""
+    if json_logs():
+        logger.log(logging.ERROR if level == "error" else logging.WARNING, message)
+    else:
+        colour = "red" if level == "error" else "yellow"
+        errors.print(f"[{colour}]{level}:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 RUN_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}$"

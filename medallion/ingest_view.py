@@ -1,7 +1,13 @@
-"""Terminal views of an ingest: progress while it runs, and the summary after it."""
+"""Views of an ingest: progress while it runs, the summary after it, and its log lines.
+
+The counts of :func:`ingest_counts` and :func:`kafka_counts` are what the one-line logs of an
+ingest say (``medallion ingest`` and the ``ingest`` step of a run, ``medallion.logs``).
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,6 +26,9 @@ from dlt_pipelines.bronze import FileToLoad
 from dlt_pipelines.ingest import IngestReport
 from dlt_pipelines.kafka.report import KafkaIngestReport
 from dlt_pipelines.landing import ENTITY_TABLES
+from medallion.logs import log_step
+
+logger = logging.getLogger("medallion.ingest")
 
 
 class IngestProgress:
@@ -46,8 +55,9 @@ class IngestProgress:
 
 
 @contextmanager
-def ingest_progress(console: Console) -> Iterator[IngestProgress]:
-    """Progress display for an ingest; silent when the console is not a terminal."""
+def ingest_progress(console: Console, enabled: bool = True) -> Iterator[IngestProgress]:
+    """Progress display for an ingest; silent when the console is not a terminal (or not
+    ``enabled``: JSON logs)."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -55,7 +65,7 @@ def ingest_progress(console: Console) -> Iterator[IngestProgress]:
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
+        disable=not (enabled and console.is_terminal),
     )
     with progress:
         yield IngestProgress(progress)
@@ -119,3 +129,55 @@ def render_kafka_report(report: KafkaIngestReport, console: Console, title: str)
         )
     for skipped in report.skipped:
         console.print(f"[yellow]skipped[/] {skipped.relative_path}: {skipped.reason}")
+
+
+def ingest_counts(report: IngestReport) -> dict[str, object]:
+    """Landing files found and loaded, rows loaded, partly read files and skipped paths."""
+    loaded = report.loaded
+    return {
+        "files": len(report.files),
+        "files_loaded": len(loaded),
+        "rows_loaded": sum(f.lines for f in loaded),
+        "files_partly_read": len(report.problems),
+        "paths_skipped": len(report.skipped),
+    }
+
+
+def kafka_counts(report: KafkaIngestReport) -> dict[str, object]:
+    """Dump files found and loaded, messages loaded, overlaps and gaps."""
+    return {
+        "kafka_files": len(report.files),
+        "kafka_files_loaded": sum(1 for f in report.files if f.change != "unchanged"),
+        "kafka_messages_loaded": report.loaded,
+        "kafka_overlaps": report.overlaps,
+        "kafka_gaps": len(report.gaps),
+    }
+
+
+def log_ingest_report(report: IngestReport, seconds: float) -> None:
+    """One line for a landing ingest, then one per partly read file (a warning)."""
+    log_step(logger, "ingest", "ok", seconds, ingest_counts(report))
+    for outcome in report.problems:
+        logger.warning(f"partly read {outcome.relative_path}: {outcome.problem}")
+
+
+def log_kafka_report(report: KafkaIngestReport, step: str, seconds: float) -> None:
+    """One line for a Kafka ingest, then one warning per gap (possible data loss)."""
+    log_step(logger, step, "ok", seconds, kafka_counts(report))
+    for topic, partition, start, end in report.gaps:
+        logger.warning(
+            f"gap {topic}[{partition}]: offsets {start}-{end} missing (possible data loss)",
+            extra={"topic": topic, "partition": partition, "from": start, "to": end},
+        )
+
+
+class Stopwatch:
+    """Seconds since it was made."""
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        """Seconds elapsed."""
+        return time.perf_counter() - self._started

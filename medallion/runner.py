@@ -3,11 +3,21 @@
 Each step's outcome and timing is kept in a :class:`RunResult`, whatever happens, so a
 run record can be written for failed runs too. The status is ``success``, ``partial``
 (some dbt nodes or exports failed, the rest published) or ``failed``.
+
+A refresh (``RunOptions.refresh``) is the same run, except that when the warehouse already
+holds a successful build of this very bronze (nothing new was ingested, see
+``medallion.build_state``) the build, erasure and export steps are skipped: the run is a
+success with ``changed = False``. Every successful run records its build state.
+
+Each finished or skipped step is logged as one line (``medallion.logs``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +30,52 @@ from dlt_pipelines.ingest import IngestError, IngestReport, ingest_landing
 from dlt_pipelines.kafka.ingest import ingest_kafka_dumps
 from dlt_pipelines.kafka.report import KafkaIngestReport
 from dlt_pipelines.landing import LandingZoneError
+from medallion.build_state import (
+    BronzeState,
+    BuildState,
+    covering_build,
+    current_bronze,
+    record_build,
+)
 from medallion.erasure import ErasureOutcome, finalise_erasure
-from medallion.settings import duckdb_settings
+from medallion.ingest_view import ingest_counts, kafka_counts
+from medallion.logs import log_step
+from medallion.settings import PROJECT_DIR, duckdb_settings
 from medallion.transform import DbtOutcome, run_dbt
 
 if TYPE_CHECKING:
     from medallion.exports.publish import ExportReport
+
+logger = logging.getLogger("medallion.run")
+BUILD_STEPS = ("dbt build", "erasure", "exports")
+CHECK_STEP = "up-to-date check"
+# Modules dlt's DuckDB destination imports on first use (its configuration plugins, pandas)
+# and those the run record needs: start-up work, done before the steps are timed.
+STARTUP_MODULES = (
+    "pandas",
+    "dlt.common.configuration.plugins",
+    "dlt.destinations.impl.duckdb.sql_client",
+    "dlt.destinations.insert_job_client",
+    "dlt.sources.helpers.requests",
+    "medallion.record.collect",
+    "medallion.record.publish",
+    "medallion.record.schema",
+    "medallion.report.index",
+    "medallion.metrics",
+    "jinja2",
+    "jsonschema",
+    "prometheus_client",
+)
+
+
+def warm_up() -> float:
+    """Import what a run imports lazily, so that step timings measure work, not start-up;
+    return the seconds it took (a module missing from this dlt version is skipped)."""
+    started = time.perf_counter()
+    for name in STARTUP_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    return time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -39,6 +89,15 @@ class RunOptions:
     export_root: Path | None = None
     exports: bool = True
     kafka_dumps: Path | None = None
+    refresh: bool = False  # skip the build when the last successful one covers bronze
+    full_refresh: bool = False  # dbt build --full-refresh: rebuild incremental models
+
+    @property
+    def command(self) -> str:
+        """The CLI command this run is: ``refresh``, ``run`` (with exports) or ``build``."""
+        if self.refresh:
+            return "refresh"
+        return "run" if self.exports else "build"
 
 
 @dataclass
@@ -65,6 +124,11 @@ class RunResult:
     steps: list[StepTiming] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fatal: bool = False
+    # What bronze held after the ingest, and the earlier build that already covered it.
+    bronze: BronzeState | None = None
+    covered_by: BuildState | None = None
+    build_recorded: bool = False
+    failed_step: str | None = None  # the step that was running when the run could not go on
 
     @property
     def status(self) -> str:
@@ -74,6 +138,11 @@ class RunResult:
         if self.errors:
             return "partial"
         return "success"
+
+    @property
+    def changed(self) -> bool:
+        """False when nothing new was found and the build was skipped (a refresh only)."""
+        return self.covered_by is None
 
 
 class StepFailed(Exception):
@@ -96,20 +165,55 @@ def dbt_selection(plan: str | None, marts: Sequence[str]) -> list[str]:
 
 
 class _Steps:
-    """Times steps and records them on the result."""
+    """Times steps, records them on the result and logs one line per step."""
 
     def __init__(self, result: RunResult, on_step: Callable[[str], None] | None) -> None:
         self.result = result
         self.on_step = on_step
+        self.running: tuple[str, dt.datetime, float] | None = None
 
-    def start(self, name: str) -> tuple[str, dt.datetime, float]:
+    def start(self, name: str) -> None:
         if self.on_step is not None:
             self.on_step(name)
-        return name, dt.datetime.now(dt.UTC), time.perf_counter()
+        self.running = (name, dt.datetime.now(dt.UTC), time.perf_counter())
 
-    def end(self, token: tuple[str, dt.datetime, float]) -> None:
-        name, started_at, started = token
-        self.result.steps.append(StepTiming(name, started_at, time.perf_counter() - started))
+    def end(self, status: str = "ok", counts: dict[str, object] | None = None) -> None:
+        assert self.running is not None, "end() without start()"
+        name, started_at, started = self.running
+        self.running = None
+        seconds = time.perf_counter() - started
+        self.result.steps.append(StepTiming(name, started_at, seconds))
+        log_step(logger, name, status, seconds, counts)
+
+    def fail_running(self) -> None:
+        """Log (and note on the result) the step that was running when the run stopped."""
+        if self.running is not None:
+            name, _, started = self.running
+            self.running = None
+            self.result.failed_step = name
+            log_step(logger, name, "failed", time.perf_counter() - started)
+
+    @staticmethod
+    def skip(name: str, reason: str) -> None:
+        log_step(logger, name, "skipped", 0.0, {"reason": reason})
+
+
+def ingest_step_counts(result: RunResult) -> dict[str, object]:
+    """The figures of the ingest step's line: files and rows, Kafka messages and gaps."""
+    counts: dict[str, object] = {}
+    if result.ingest is not None:
+        counts |= ingest_counts(result.ingest)
+    if result.kafka is not None:
+        counts |= kafka_counts(result.kafka)
+    return counts
+
+
+def _nothing_ingested(result: RunResult) -> bool:
+    """True when this run's ingest added no row (files or Kafka messages)."""
+    files = result.ingest.loaded if result.ingest is not None else ()
+    messages = result.kafka.loaded if result.kafka is not None else 0
+    kafka_files = [f for f in result.kafka.files if f.change != "unchanged"] if result.kafka else []
+    return not files and not messages and not kafka_files
 
 
 def run_pipeline(
@@ -124,7 +228,7 @@ def run_pipeline(
     try:
         selection = dbt_selection(options.plan, options.marts)
 
-        token = steps.start("ingest")
+        steps.start("ingest")
         result.ingest = ingest_landing(
             options.landing, options.warehouse, duckdb_settings=settings, **(ingest_hooks or {})
         )
@@ -132,45 +236,135 @@ def run_pipeline(
             result.kafka = ingest_kafka_dumps(
                 options.kafka_dumps, options.warehouse, duckdb_settings=settings
             )
-        steps.end(token)
+        steps.end(counts=ingest_step_counts(result))
 
-        token = steps.start("dbt build")
-        result.dbt = run_dbt("build", options.warehouse, selection)
-        steps.end(token)
-        if result.dbt.error and not result.dbt.nodes:
-            result.errors.append(f"dbt build: {result.dbt.error}")
-            result.fatal = True
-            return result
-        result.errors.extend(
-            f"{node.unique_id}: {node.status}: {node.message}" for node in result.dbt.failed
-        )
-
-        token = steps.start("erasure")
+        code = _code_sha256()
+        if options.refresh:
+            steps.start(CHECK_STEP)
         try:
-            result.erasure = finalise_erasure(options.warehouse, dict(settings))
-        except (duckdb.Error, OSError) as error:
-            # The run must not look done while personal data of erased subjects remains.
-            raise StepFailed("erasure finalisation", error) from error
-        steps.end(token)
-
-        if options.exports:
-            token = steps.start("exports")
-            try:
-                result.exports = _publish(options, result.dbt.healthy_models())
-            except (duckdb.Error, OSError) as error:
-                raise StepFailed("exports", error) from error
-            steps.end(token)
-            result.errors.extend(
-                f"export {mart.mart}: {mart.error}"
-                for mart in result.exports.marts
-                if mart.status == "failed_validation"
+            result.bronze = current_bronze(options.warehouse, settings)
+            if options.refresh and not options.full_refresh and _nothing_ingested(result):
+                result.covered_by = covering_build(
+                    options.warehouse, settings, selection, options.exports, result.bronze, code
+                )
+        except duckdb.Error as error:
+            raise StepFailed("reading the build state", error) from error
+        if options.refresh:
+            steps.end(
+                counts={
+                    "bronze_loads": result.bronze.loads,
+                    "changed": result.changed,
+                    **({"built_at": _iso(result.covered_by.built_at)} if result.covered_by else {}),
+                }
             )
+        if result.covered_by is not None:
+            for name in BUILD_STEPS if options.exports else BUILD_STEPS[:-1]:
+                steps.skip(name, "nothing changed since the last successful build")
+            return result
+
+        _build(options, result, steps, selection, settings)
+        if result.status == "success":
+            _record_build_state(options, result, selection, settings, code)
     except (IngestError, LandingZoneError, ValueError, StepFailed) as error:
+        steps.fail_running()
         result.errors.append(str(error))
         result.fatal = True
     finally:
         result.ended_at = dt.datetime.now(dt.UTC)
     return result
+
+
+def _build(
+    options: RunOptions,
+    result: RunResult,
+    steps: _Steps,
+    selection: list[str],
+    settings: dict[str, str],
+) -> None:
+    """dbt build, erasure finalisation and exports; a step that cannot go on raises."""
+    steps.start("dbt build")
+    dbt_args = [*selection, *(["--full-refresh"] if options.full_refresh else [])]
+    result.dbt = run_dbt("build", options.warehouse, dbt_args)
+    passed = sum(1 for node in result.dbt.nodes if node.status in {"success", "pass"})
+    dbt_counts: dict[str, object] = {
+        "nodes": len(result.dbt.nodes),
+        "passed": passed,
+        "failed": len(result.dbt.failed),
+    }
+    if result.dbt.error and not result.dbt.nodes:
+        steps.end("failed", dbt_counts)
+        result.errors.append(f"dbt build: {result.dbt.error}")
+        result.fatal = True
+        return
+    steps.end("partial" if result.dbt.failed else "ok", dbt_counts)
+    result.errors.extend(
+        f"{node.unique_id}: {node.status}: {node.message}" for node in result.dbt.failed
+    )
+
+    steps.start("erasure")
+    try:
+        result.erasure = finalise_erasure(options.warehouse, dict(settings))
+    except (duckdb.Error, OSError) as error:
+        # The run must not look done while personal data of erased subjects remains.
+        raise StepFailed("erasure finalisation", error) from error
+    steps.end(
+        counts={
+            "bronze_rows_rewritten": result.erasure.total_rows,
+            "file_rewritten": result.erasure.file_rewritten,
+        }
+    )
+
+    if options.exports:
+        steps.start("exports")
+        try:
+            result.exports = _publish(options, result.dbt.healthy_models())
+        except (duckdb.Error, OSError) as error:
+            raise StepFailed("exports", error) from error
+        failed = [m for m in result.exports.marts if m.status == "failed_validation"]
+        steps.end(
+            "partial" if failed else "ok",
+            {
+                "marts": len(result.exports.marts),
+                "published": sum(1 for m in result.exports.marts if m.status == "published"),
+                "failed": len(failed),
+            },
+        )
+        result.errors.extend(f"export {mart.mart}: {mart.error}" for mart in failed)
+
+
+def _record_build_state(
+    options: RunOptions,
+    result: RunResult,
+    selection: list[str],
+    settings: dict[str, str],
+    code: str,
+) -> None:
+    """Remember this successful build, so a refresh over the same bronze can skip it."""
+    assert result.bronze is not None
+    state = BuildState(
+        selection=tuple(selection),
+        exports=options.exports,
+        bronze=result.bronze,
+        code_sha256=code,
+        built_at=dt.datetime.now(dt.UTC),
+    )
+    try:
+        record_build(options.warehouse, settings, state)
+    except (duckdb.Error, OSError) as error:
+        # Not fatal: the next refresh just builds again.
+        result.errors.append(str(StepFailed("recording the build state", error)))
+        return
+    result.build_recorded = True
+
+
+def _code_sha256() -> str:
+    from medallion.record.fingerprint import code_sha256
+
+    return code_sha256(PROJECT_DIR)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _publish(options: RunOptions, healthy_models: Sequence[str]) -> ExportReport:

@@ -1,7 +1,11 @@
-"""Two commands on one warehouse: the second exits at once with 75 and touches nothing."""
+"""Two commands on one warehouse: the second exits at once with 75 and touches nothing.
+
+(Two refreshes started at the same moment: tests/refresh/test_refresh_kill.py.)
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -41,11 +45,31 @@ def test_second_run_exits_75_while_the_first_holds_the_warehouse(
         started = time.monotonic()
         second = run_cli("run", "--landing", str(real_dataset), warehouse=warehouse, check=False)
         waited = time.monotonic() - started
+        started = time.monotonic()
+        refresh = run_cli(
+            "--log-format",
+            "json",
+            "refresh",
+            "--landing",
+            str(real_dataset),
+            warehouse=warehouse,
+            check=False,
+        )
+        refresh_waited = time.monotonic() - started
+        still_running = first.poll() is None
     finally:
         out, err = first.communicate(timeout=600)
     assert second.returncode == 75, second.stderr
     assert "in use by another process" in second.stderr and "Traceback" not in second.stderr
     assert waited < 15  # at once: interpreter start-up, no waiting for the first run
+    # A refresh (JSON logs) meanwhile: exit 75 at once, one JSON line naming the holder.
+    assert still_running, "the first run ended before the refresh was tried"
+    assert refresh.returncode == 75 and refresh.stdout == "", refresh.stderr
+    (line,) = [json.loads(text) for text in refresh.stderr.splitlines()]
+    assert line["level"] == "error" and line["exit_code"] == 75
+    assert f"(medallion pid {first.pid})" in line["message"]
+    assert f"(holder: medallion run --landing {real_dataset})" in line["message"]
+    assert refresh_waited < 15
     assert first.returncode == 0, f"{out}\n{err}"
     assert "status: success" in out
     # Only the first run left a record, and its warehouse is whole.

@@ -23,14 +23,19 @@ from medallion.transform import NodeResult
 
 if TYPE_CHECKING:
     from dlt_pipelines.ingest import IngestReport
+    from dlt_pipelines.kafka.report import KafkaIngestReport
     from medallion.exports.report import ExportReport
 
-SCHEMA_VERSION = 1
+# 2: command, changed, unchanged_since and kafka added; summary counts Kafka messages and gaps.
+SCHEMA_VERSION = 2
 RECORD_KEYS = (
     "schema_version",
     "run_id",
     "fingerprint",
     "status",
+    "command",
+    "changed",
+    "unchanged_since",
     "started_at",
     "ended_at",
     "duration_seconds",
@@ -43,6 +48,7 @@ RECORD_KEYS = (
     "inputs",
     "skipped",
     "loads",
+    "kafka",
     "dbt",
     "tests",
     "reconciliation",
@@ -118,6 +124,66 @@ def _inputs_from_scan(landing: Path) -> tuple[list[dict[str, Any]], list[dict[st
     return files, skipped
 
 
+def _kafka(
+    report: KafkaIngestReport | None, dumps_root: Path | None, offsets: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The Kafka loads of the run (dump files, partitions) and the gaps bronze now holds.
+
+    None when the run ingested no Kafka dump and bronze holds no Kafka message.
+    """
+    if report is None and not offsets:
+        return None
+    files = [
+        {
+            "path": f.relative_path,
+            "layout": f.layout,
+            "change": f.change,
+            "sha256": f.sha256,
+            "size_bytes": f.size_bytes,
+            "lines": f.lines,
+            "messages": f.messages,
+            "loaded": f.loaded,
+            "overlaps": f.overlaps,
+            "rejected_lines": f.rejected_lines,
+            "problem": f.problem,
+        }
+        for f in (report.files if report else ())
+    ]
+    partitions = [
+        {
+            "topic": p.topic,
+            "partition": p.partition,
+            "table": p.table_name,
+            "loaded": p.loaded,
+            "overlaps": p.overlaps,
+            "invalid_values": p.invalid_values,
+            "first_offset": p.first_offset,
+            "last_offset": p.last_offset,
+            "high_water_mark": p.high_water_mark,
+        }
+        for p in (report.partitions if report else ())
+    ]
+    gaps = [
+        {"topic": partition["topic"], "partition": partition["partition"], **gap}
+        for partition in offsets
+        for gap in partition["gaps"]
+    ]
+    return {
+        "ingested": report is not None,
+        "dumps_root": str(dumps_root.resolve()) if dumps_root is not None else None,
+        "messages_loaded": report.loaded if report else 0,
+        "overlaps": report.overlaps if report else 0,
+        "load_ids": list(report.load_ids) if report else [],
+        "files": files,
+        "partitions": partitions,
+        "bronze": offsets,
+        "gaps": gaps,
+        "skipped": [{"path": s.relative_path, "reason": s.reason} for s in report.skipped]
+        if report
+        else [],
+    }
+
+
 def node_name(unique_id: str) -> str:
     """A node's readable name: ``test.medallion.<name>.<hash>`` -> ``<name>``;
     ``model.medallion.<name>`` -> ``<name>``."""
@@ -183,7 +249,9 @@ def _outputs(exports: ExportReport | None) -> dict[str, Any] | None:
 def _errors(result: RunResult, running_step: str | None) -> list[dict[str, Any]]:
     """The run's errors, each with the step it happened in and what it concerns."""
     done = {step.name for step in result.steps}
-    failing_step = running_step or next((s for s in STEP_ORDER if s not in done), "run")
+    failing_step = (
+        running_step or result.failed_step or next((s for s in STEP_ORDER if s not in done), "run")
+    )
     failed_nodes = {node.unique_id: node for node in (result.dbt.failed if result.dbt else ())}
     found = []
     for message in result.errors:
@@ -212,6 +280,7 @@ def _warehouse_facts(
         "quarantine": {"total_rows": 0, "rows_per_entity": {}, "by_rule": [], "examples": []},
         "erasure": None,
         "drift": [],
+        "kafka_offsets": [],
     }
     if not warehouse.is_file():
         return empty
@@ -221,6 +290,7 @@ def _warehouse_facts(
         "reconciliation": facts.reconciliation,
         "quarantine": facts.quarantine,
         "erasure": facts.erasure_facts,
+        "kafka_offsets": facts.kafka_offsets,
     }
     try:
         with facts.open_warehouse(warehouse) as connection:
@@ -269,6 +339,8 @@ def _summary(record: dict[str, Any], bronze_totals: dict[str, int]) -> dict[str,
         "rows_erased": sum((erasure.get("bronze_rows_rewritten") or {}).values()),
         "outputs_published": sum(1 for m in outputs["marts"] if m["status"] == "published"),
         "rows_exported": sum(m["rows"] for m in outputs["marts"]),
+        "kafka_messages_loaded": (record["kafka"] or {}).get("messages_loaded", 0),
+        "kafka_gaps": len((record["kafka"] or {}).get("gaps", [])),
         "errors": len(record["errors"]),
     }
 
@@ -290,8 +362,13 @@ def collect_record(
         skipped = [{"path": s.relative_path, "reason": s.reason} for s in result.ingest.skipped]
     else:
         files, skipped = _inputs_from_scan(options.landing)
+    kafka = _kafka(result.kafka, options.kafka_dumps, warehouse_facts["kafka_offsets"])
+    kafka_files = kafka["files"] if kafka else []
     print_ = fingerprint(
-        ((f["path"], f["sha256"]) for f in files),
+        [
+            *((f["path"], f["sha256"]) for f in files),
+            *((f"kafka:{f['path']}", f["sha256"]) for f in kafka_files),
+        ],
         project_dir,
         options.plan,
         options.marts,
@@ -316,6 +393,9 @@ def collect_record(
         "run_id": run_id(result.started_at, print_),
         "fingerprint": print_.to_dict(),
         "status": result.status,
+        "command": options.command,
+        "changed": result.changed,
+        "unchanged_since": iso(result.covered_by.built_at) if result.covered_by else None,
         "started_at": iso(result.started_at),
         "ended_at": iso(ended_at),
         "duration_seconds": round((ended_at - result.started_at).total_seconds(), 3),
@@ -345,6 +425,7 @@ def collect_record(
             "rows_this_run": result.ingest.rows_loaded() if result.ingest else {},
             "rows_total": warehouse_facts["bronze_totals"],
         },
+        "kafka": kafka,
         "dbt": {
             "success": result.dbt.success if result.dbt else None,
             "error": result.dbt.error if result.dbt else None,

@@ -37,11 +37,15 @@ def publish_run_record(
     from medallion.metrics import write_metrics
     from medallion.record.collect import collect_record
     from medallion.record.schema import schema_errors
-    from medallion.report.index import write_index
+    from medallion.report.index import index_entry, write_entry, write_index
     from medallion.report.render import write_report
 
     record = collect_record(result, PROJECT_DIR, running_step)
     outcome = RecordOutcome(metadata=write_record(reports, record))
+    try:
+        write_entry(outcome.metadata.parent, index_entry(record))
+    except Exception as error:  # the index reads the record itself then
+        outcome.problems.append(f"index entry not written: {type(error).__name__}: {error}")
     try:
         outcome.problems.extend(f"record breaks its schema: {e}" for e in schema_errors(record))
     except OSError as error:  # the schema lives in the repository, beside the dbt project

@@ -13,6 +13,8 @@ from typing import Any
 
 import duckdb
 
+from dlt_pipelines.kafka.names import OFFSETS_TABLE
+from dlt_pipelines.kafka.offsets import OffsetIndex
 from dlt_pipelines.landing import ENTITY_TABLES
 from medallion.record.drift import expected_paths, schema_drift
 from medallion.record.masking import mask_record
@@ -21,6 +23,7 @@ from medallion.settings import duckdb_settings
 BRONZE_TABLES = tuple(ENTITY_TABLES.values())
 RECONCILIATION = ("silver", "slv_reconciliation")
 REGISTRY = ("bronze", "landing_files")
+KAFKA_OFFSETS = ("bronze", OFFSETS_TABLE)
 # Normalises "lines[3].sku: unknown product" to "lines[].sku: unknown product", as the
 # mart_data_quality model does: a rule is counted once per row, whatever the line.
 LINE_POSITION = r"^lines\[[0-9]+\]"
@@ -250,3 +253,44 @@ def drift(
         paths = expected_paths(project_dir, table)
         found.append({"entity": table, **schema_drift(connection, table, paths)})
     return found
+
+
+def kafka_offsets(
+    connection: duckdb.DuckDBPyConnection, present: set[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Per topic partition bronze holds: messages, lowest and highest offset, and the gaps
+    between them (offsets never loaded: possible data loss upstream), from the offset runs."""
+    if KAFKA_OFFSETS not in present:
+        return []
+    runs = connection.execute(
+        f"""
+        select topic, "partition", table_name, first_offset, last_offset, messages
+        from bronze.{OFFSETS_TABLE}
+        order by topic, "partition", first_offset
+        """
+    ).fetchall()
+    partitions: dict[tuple[str, int], dict[str, Any]] = {}
+    for topic, partition, table, first, last, messages in runs:
+        entry = partitions.setdefault(
+            (str(topic), int(partition)),
+            {
+                "topic": str(topic),
+                "partition": int(partition),
+                "table": str(table),
+                "messages": 0,
+                "first_offset": int(first),
+                "last_offset": int(last),
+            },
+        )
+        entry["messages"] += int(messages)
+        entry["first_offset"] = min(entry["first_offset"], int(first))
+        entry["last_offset"] = max(entry["last_offset"], int(last))
+    index = OffsetIndex.from_runs(
+        (str(topic), int(partition), int(first), int(last))
+        for topic, partition, _, first, last, _ in runs
+    )
+    for key, entry in partitions.items():
+        entry["gaps"] = [
+            {"from": start, "to": end, "missing": end - start + 1} for start, end in index.gaps(key)
+        ]
+    return [partitions[key] for key in sorted(partitions)]

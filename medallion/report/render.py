@@ -101,8 +101,24 @@ def example_groups(quarantine: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def with_defaults(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with the keys added since schema version 1 filled in, so that an older
+    record still renders (``medallion report``): a v1 run was a ``run`` or a ``build`` that
+    built, and its record has no Kafka part."""
+    summary = {"kafka_messages_loaded": 0, "kafka_gaps": 0, **record["summary"]}
+    return {
+        "command": "run" if record["plan"]["exports"] else "build",
+        "changed": True,
+        "unchanged_since": None,
+        "kafka": None,
+        **record,
+        "summary": summary,
+    }
+
+
 def render_report(record: dict[str, Any]) -> str:
     """report.html of ``record``."""
+    record = with_defaults(record)
     template = environment().get_template("report.html.j2")
     return template.render(
         record=record,

@@ -1,0 +1,175 @@
+"""A refresh killed during its dbt build is completed by the next one, and two refreshes
+started together do not both work.
+
+Warehouse A: one uninterrupted ``medallion run``. Warehouse B: a refresh over the same landing
+zone killed with SIGKILL while dbt builds silver, then two refreshes started at the same moment:
+one exits 75 at once, naming the holder, the other builds what was owed. B then holds exactly
+what A holds, bronze not doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.gold.helpers import copy_project
+from tests.refresh.helpers import PLAN, Command, Place
+
+pytestmark = pytest.mark.slow
+
+SILVER_CREATED = re.compile(r"OK created sql \w+ model silver\.")
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("refresh_kill")
+
+
+@pytest.fixture(scope="module")
+def project(root: Path) -> Path:
+    return copy_project(root / "project")
+
+
+@pytest.fixture(scope="module")
+def landing(root: Path, project: Path) -> Path:
+    folder = root / "landing"
+    made = Place.under(root / "demo").run(
+        "demo", "--out", str(folder), "--days", "1", "--transactions", "200", project=project
+    )
+    assert made.returncode == 0, made.stderr
+    return folder
+
+
+def refresh_args(landing: Path) -> tuple[str, ...]:
+    return ("--log-format", "json", "refresh", "--landing", str(landing), "--plan", PLAN)
+
+
+@pytest.fixture(scope="module")
+def reference_started(
+    root: Path, project: Path, landing: Path
+) -> Iterator[tuple[Place, subprocess.Popen[str]]]:
+    """Warehouse A: one uninterrupted run, started in the background (it runs while B is
+    interrupted and resumed)."""
+    place = Place.under(root / "a")
+    process = place.popen("run", "--landing", str(landing), "--plan", PLAN, project=project)
+    yield place, process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="module")
+def reference(reference_started: tuple[Place, subprocess.Popen[str]]) -> Place:
+    """Warehouse A once its run has ended."""
+    place, process = reference_started
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, out[-3000:] + err[-3000:]
+    return place
+
+
+def kill_during_dbt(place: Place, project: Path, landing: Path) -> str:
+    """Start a refresh, SIGKILL it once dbt has created a silver model; return its stderr."""
+    process = place.popen(*refresh_args(landing), project=project)
+    dbt_log = place.workdir / "logs" / "dbt.log"
+    deadline = time.monotonic() + 300
+    try:
+        while not (dbt_log.is_file() and SILVER_CREATED.search(dbt_log.read_text())):
+            assert process.poll() is None, "the refresh ended before dbt built silver"
+            assert time.monotonic() < deadline, "dbt never built a silver model"
+            time.sleep(0.1)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    return stderr
+
+
+@pytest.fixture(scope="module")
+def interrupted(
+    root: Path,
+    project: Path,
+    landing: Path,
+    reference_started: tuple[Place, subprocess.Popen[str]],
+) -> tuple[Place, str]:
+    """Warehouse B after a refresh killed during its dbt step."""
+    place = Place.under(root / "b")
+    return place, kill_during_dbt(place, project, landing)
+
+
+@pytest.fixture(scope="module")
+def together(
+    interrupted: tuple[Place, str], project: Path, landing: Path
+) -> tuple[Command, Command]:
+    """Two refreshes of B started at the same moment: (the one that worked, the busy one)."""
+    place, _ = interrupted
+    processes = [place.popen(*refresh_args(landing), project=project) for _ in range(2)]
+    started = time.monotonic()
+    finished: dict[int, tuple[Command, float]] = {}
+    while len(finished) < 2:
+        for index, process in enumerate(processes):
+            if index not in finished and process.poll() is not None:
+                out, err = process.communicate()
+                finished[index] = (
+                    Command(process.returncode, out, err),
+                    time.monotonic() - started,
+                )
+        assert time.monotonic() - started < 600
+        time.sleep(0.05)
+    by_exit = sorted(finished.values(), key=lambda done: done[0].returncode == 75)
+    (worked, _), (busy, busy_seconds) = by_exit
+    assert busy.returncode == 75, by_exit
+    assert busy_seconds < 20  # at once: start-up only, no waiting for the other
+    return worked, busy
+
+
+def test_the_killed_refresh_left_the_build_owed(interrupted: tuple[Place, str]) -> None:
+    place, stderr = interrupted
+    # JSON log lines only: a helper process of the killed one may add a warning of its own.
+    logged = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    steps = [line.get("step") for line in logged]
+
+    assert "ingest" in steps and "dbt build" not in steps  # killed inside the dbt step
+    assert not (place.reports / "runs").exists()  # no record: it never finished
+    state = place.query(
+        "select count(*) from information_schema.tables where table_schema = 'medallion_state'"
+    )
+    assert state == [(0,)]  # no successful build was ever recorded
+
+
+def test_one_of_two_refreshes_started_together_exits_75(
+    together: tuple[Command, Command],
+) -> None:
+    _, busy = together
+    lines = busy.json_lines()
+
+    assert busy.stdout == ""
+    assert len(lines) == 1 and lines[0]["level"] == "error" and lines[0]["exit_code"] == 75
+    message = lines[0]["message"]
+    assert "is in use by another process (medallion pid" in message
+    if "pid unknown" not in message:  # the holder had not written its pid yet: rare
+        assert "(holder: medallion --log-format json refresh --landing" in message
+    assert "Traceback" not in busy.stderr
+
+
+def test_the_next_refresh_completes_the_owed_build(
+    together: tuple[Command, Command], interrupted: tuple[Place, str], reference: Place
+) -> None:
+    worked, _ = together
+    place, _ = interrupted
+
+    assert worked.returncode == 0, worked.stderr[-4000:]
+    record = worked.record()
+    assert record["status"] == "success" and record["changed"] is True
+    assert record["dbt"]["nodes"] and record["summary"]["rows_loaded"] == 0  # loaded before
+    assert place.row_counts(("bronze",)) == reference.row_counts(("bronze",))  # not doubled
+    silver_gold = place.row_counts(("silver", "gold"))
+    assert silver_gold == reference.row_counts(("silver", "gold"))
+    assert silver_gold["silver.slv_customers"] > 0
