@@ -311,9 +311,11 @@ def landing_lines(
                 yield _with_table(table, table_name, BRONZE_COLUMNS)
         for table_name in sorted(set(ENTITY_TABLES.values()) - set(pending)):
             # No lines for this table in this load: still create it (a no-op once it exists).
-            yield _with_table(dlt.mark.materialize_table_schema(), table_name, BRONZE_COLUMNS)
+            # An empty Arrow table, not dlt's materialize marker: that one goes through the
+            # JSON normalizer and adds a NOT NULL _dlt_id that later Arrow loads do not fill.
+            yield _with_table(BRONZE_ARROW_SCHEMA.empty_table(), table_name, BRONZE_COLUMNS)
         if not files:
-            yield _with_table(dlt.mark.materialize_table_schema(), REGISTRY_TABLE, REGISTRY_COLUMNS)
+            yield _with_table(REGISTRY_ARROW_SCHEMA.empty_table(), REGISTRY_TABLE, REGISTRY_COLUMNS)
             return
         registry = pa.Table.from_pylist(
             [_registry_row(item, ingested_at, load_id) for item in files],
