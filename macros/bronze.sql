@@ -119,36 +119,49 @@
     ) }}
 {%- endmacro %}
 
+{#- The bronze table of an entity's landing files, or (none) an empty relation of its shape. -#}
+{% macro file_source(table_name) -%}
+    {%- if table_name -%}
+        {{ source('bronze', table_name) }}
+    {%- else -%}
+        (
+            select
+                cast(null as {{ sql_type('text') }}) as record,
+                cast(null as {{ sql_type('text') }}) as _line_error,
+                cast(null as boolean) as _is_valid_json,
+                cast(null as {{ sql_type('text') }}) as _source_file,
+                cast(null as date) as _partition_date,
+                cast(null as bigint) as _partition_hour,
+                cast(null as bigint) as _line_number,
+                cast(null as {{ sql_type('text') }}) as _file_sha256,
+                cast(null as timestamp) as _ingested_at,
+                cast(null as {{ sql_type('text') }}) as _dlt_load_id
+            where 1 = 0
+        )
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The whole bronze model of one entity: the rows of its file table (`source_table`) and of its
     Kafka topic's table (`kafka_table`, see macros/kafka.sql), either may be none, 1:1, with a
     common lineage and every field of `fields` extracted and typed (see above). The models keep
     their own field lists, which the run record's schema-drift check reads too. -#}
 {% macro bronze_model(source_table, fields, kafka_table=none) -%}
-with
-{%- if source_table %}
-file_rows as (
-    select * from {{ source('bronze', source_table) }}
+with file_rows as (
+    select * from {{ file_source(source_table) }}
 ),
-{% endif %}
-{%- if kafka_table %}
+
 kafka_messages as (
     select * from {{ kafka_source(kafka_table) }}
 ),
-{% endif %}
+
 source as (
-{%- if source_table %}
     select
         {{ file_lineage() }}
     from file_rows
-{%- endif %}
-{%- if source_table and kafka_table %}
     union all
-{%- endif %}
-{%- if kafka_table %}
     select
         {{ kafka_lineage() }}
     from kafka_messages
-{%- endif %}
 ),
 
 parsed as (

@@ -13,13 +13,14 @@
 {%- endmacro %}
 
 
-{#- The bronze table of a topic, or an empty relation with its columns when it is not loaded. -#}
+{#- The bronze table of a topic, or an empty relation with its columns when it is not loaded
+    (or the entity has no topic: none). -#}
 {% macro kafka_source(table_name) -%}
-    {%- set declared = source('bronze', table_name) -%}
+    {%- set declared = source('bronze', table_name) if table_name else none -%}
     {%- set loaded = adapter.get_relation(
         database=declared.database, schema=declared.schema, identifier=declared.identifier
-    ) if execute and adapter is defined else none -%}
-    {%- if loaded is not none or adapter is not defined -%}
+    ) if declared is not none and execute and adapter is defined else none -%}
+    {%- if loaded is not none or (declared is not none and adapter is not defined) -%}
         {{ declared }}
     {%- else -%}
         (

@@ -87,20 +87,32 @@ order by 1, 2
 """
 
 
+# Build metadata, not results: when an incremental model (re)wrote the row.
+BUILD_METADATA_COLUMNS = {"_batch_at"}
+
+
 def table_digests(warehouse: Path) -> dict[str, tuple[int, str]]:
     """Row count and a digest of the sorted rows of every silver and gold table."""
+    digests = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute(TABLE_DIGESTS).fetchall()
-        return {
-            f"{schema}.{name}": con.execute(
+        for schema, name in con.execute(TABLE_DIGESTS).fetchall():
+            columns = [
+                f'"{row[0]}"'
+                for row in con.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+                if row[0] not in BUILD_METADATA_COLUMNS
+            ]
+            digests[f"{schema}.{name}"] = con.execute(
                 f"""
                 select count(*), md5(string_agg(cast(t as varchar), chr(10)
                                      order by cast(t as varchar)))
-                from "{schema}"."{name}" as t
+                from (select {", ".join(columns)} from "{schema}"."{name}") as t
                 """
-            ).fetchone()  # type: ignore[misc]
-            for schema, name in tables
-        }
+            ).fetchone()
+    return digests  # type: ignore[return-value]
 
 
 class Built:
@@ -133,7 +145,8 @@ def built(real_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def test_no_byte_of_an_erased_subject_survives(real_dataset: Path, built: Built) -> None:
     warehouse = built.warehouse
     flat = " ".join(built.stdout.split())
-    assert "customers: 23, transactions: 282, erasure_requests: 24" in flat
+    for rewritten in ("customers: 23", "transactions: 282", "erasure_requests: 24"):
+        assert rewritten in flat
     assert "warehouse file rewritten" in flat
 
     values, control = personal_values(real_dataset)

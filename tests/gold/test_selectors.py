@@ -81,7 +81,7 @@ def test_streams_plan(select: Callable[[str], set[str]]) -> None:
         "fct_order_lifecycle",
         "fct_sessions",
         "fct_purchase_conversions",
-        "slv_orders",
+        "slv_order_changes",
         "slv_clickstream_events",
         "fct_orders",
     }
