@@ -1,13 +1,78 @@
-with transaction_lines as (
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='transaction_id',
+    on_schema_change='fail',
+    post_hook=delete_vanished_keys(
+        'transaction_id',
+        'select transaction_id from ' ~ ref('fct_orders'),
+    ),
+) }}
+
+{#-
+    Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
+    slv_transaction_lines and fct_orders rows written since this model's last batch, and those
+    with a line whose product category changed since it was stored.
+-#}
+
+with all_transaction_lines as (
     select * from {{ ref('slv_transaction_lines') }}
 ),
 
-orders as (
+all_orders as (
     select * from {{ ref('fct_orders') }}
 ),
 
 products as (
     select * from {{ ref('dim_products') }}
+),
+
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    stored_categories as (
+        select distinct
+            sku,
+            product_category
+        from previous
+    ),
+
+    changed_skus as (
+        select stored_categories.sku
+        from stored_categories
+        left join products
+            on stored_categories.sku = products.sku
+        where stored_categories.product_category is distinct from products.category
+    ),
+
+    affected_ids as (
+        select transaction_id from all_transaction_lines
+        where _batch_at > {{ batch_watermark() }}
+        union
+        select transaction_id from all_orders
+        where _batch_at > {{ batch_watermark() }}
+        union
+        select previous.transaction_id
+        from previous
+        inner join changed_skus
+            on previous.sku = changed_skus.sku
+    ),
+
+{% endif %}
+transaction_lines as (
+    select * from all_transaction_lines
+    {%- if is_incremental() %}
+        where transaction_id in (select affected_ids.transaction_id from affected_ids)
+    {%- endif %}
+),
+
+orders as (
+    select * from all_orders
+    {%- if is_incremental() %}
+        where transaction_id in (select affected_ids.transaction_id from affected_ids)
+    {%- endif %}
 ),
 
 final as (
@@ -26,7 +91,8 @@ final as (
         {{ gold_cast('transaction_lines.is_product_quarantined', 'boolean') }}
             as is_product_quarantined,
         {{ gold_cast('transaction_lines.is_catalogue_price_mismatch', 'boolean') }}
-            as is_catalogue_price_mismatch
+            as is_catalogue_price_mismatch,
+        {{ batch_marker() }} as _batch_at
     from transaction_lines
     inner join orders
         on transaction_lines.transaction_id = orders.transaction_id

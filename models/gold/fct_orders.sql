@@ -1,9 +1,49 @@
-with transactions as (
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='transaction_id',
+    on_schema_change='fail',
+    post_hook=delete_vanished_keys(
+        'transaction_id',
+        'select transaction_id from ' ~ ref('slv_transactions'),
+    ),
+) }}
+
+{#-
+    Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
+    slv_transactions and slv_transaction_lines rows written since this model's last batch.
+-#}
+
+with all_transactions as (
     select * from {{ ref('slv_transactions') }}
 ),
 
-transaction_lines as (
+all_transaction_lines as (
     select * from {{ ref('slv_transaction_lines') }}
+),
+
+{% if is_incremental() %}
+    affected_ids as (
+        select transaction_id from all_transactions
+        where _batch_at > {{ batch_watermark() }}
+        union
+        select transaction_id from all_transaction_lines
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+{% endif %}
+transactions as (
+    select * from all_transactions
+    {%- if is_incremental() %}
+        where transaction_id in (select affected_ids.transaction_id from affected_ids)
+    {%- endif %}
+),
+
+transaction_lines as (
+    select * from all_transaction_lines
+    {%- if is_incremental() %}
+        where transaction_id in (select affected_ids.transaction_id from affected_ids)
+    {%- endif %}
 ),
 
 units_per_order as (
@@ -28,7 +68,8 @@ final as (
         {{ gold_cast('transactions.is_customer_quarantined', 'boolean') }}
             as is_customer_quarantined,
         {{ gold_cast('transactions.has_quarantined_product', 'boolean') }}
-            as has_quarantined_product
+            as has_quarantined_product,
+        {{ batch_marker() }} as _batch_at
     from transactions
     left join units_per_order
         on transactions.transaction_id = units_per_order.transaction_id

@@ -1,8 +1,65 @@
 {#- Sales per day, product category and delivery country. Lines of quarantined products have no
     category ('unknown'); an order with lines in two categories counts once in each. -#}
 
-with order_lines as (
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_date',
+    on_schema_change='fail',
+    post_hook=delete_vanished_keys(
+        'order_date',
+        'select order_date from ' ~ ref('fct_order_lines') ~ ' where order_date is not null',
+    ),
+) }}
+
+{#-
+    Incremental (macros/incremental.sql), delete+insert by day: the order dates of fct_order_lines
+    rows written since this model's last batch, and the days whose line count no longer matches
+    (a re-delivered order that moved to another day leaves its old day short).
+-#}
+
+with all_order_lines as (
     select * from {{ ref('fct_order_lines') }}
+),
+
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    stored_day_lines as (
+        select
+            order_date,
+            sum(order_lines) as order_lines
+        from previous
+        group by order_date
+    ),
+
+    current_day_lines as (
+        select
+            order_date,
+            count(*) as order_lines
+        from all_order_lines
+        group by order_date
+    ),
+
+    affected_days as (
+        select order_date from all_order_lines
+        where _batch_at > {{ batch_watermark() }}
+        union
+        select coalesce(stored_day_lines.order_date, current_day_lines.order_date) as order_date
+        from stored_day_lines
+        full outer join current_day_lines
+            on stored_day_lines.order_date = current_day_lines.order_date
+        where stored_day_lines.order_lines is distinct from current_day_lines.order_lines
+    ),
+
+{% endif %}
+order_lines as (
+    select * from all_order_lines
+    {%- if is_incremental() %}
+        where order_date in (select affected_days.order_date from affected_days)
+    {%- endif %}
 ),
 
 labelled_lines as (
@@ -40,7 +97,8 @@ final as (
         {{ gold_cast('orders', 'bigint') }} as orders,
         {{ gold_cast('units', 'bigint') }} as units,
         {{ gold_cast('distinct_customers', 'bigint') }} as distinct_customers,
-        {{ gold_cast('order_lines', 'bigint') }} as order_lines
+        {{ gold_cast('order_lines', 'bigint') }} as order_lines,
+        {{ batch_marker() }} as _batch_at
     from daily
 )
 

@@ -1,3 +1,20 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='transaction_id',
+    on_schema_change='fail',
+    post_hook=delete_vanished_keys(
+        'transaction_id',
+        'select transaction_id from ' ~ ref('slv_transactions'),
+    ),
+) }}
+
+{#-
+    Incremental (macros/incremental.sql), delete+insert by transaction_id. Affected ids: those
+    of slv_transactions rows written since this model's last batch, and those with a line whose
+    product changed in the catalogue (price, or valid / quarantined) since it was stored.
+-#}
+
 with transactions as (
     select * from {{ ref('slv_transactions') }}
 ),
@@ -10,6 +27,40 @@ products as (
     select * from {{ ref('slv_products') }}
 ),
 
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    stored_products as (
+        select distinct
+            sku,
+            catalogue_price,
+            is_product_quarantined
+        from previous
+    ),
+
+    changed_skus as (
+        select stored_products.sku
+        from stored_products
+        left join products
+            on stored_products.sku = products.sku
+        where
+            stored_products.is_product_quarantined <> (products.sku is null)
+            or stored_products.catalogue_price is distinct from products.price
+    ),
+
+    affected_ids as (
+        select transaction_id from transactions
+        where _batch_at > {{ batch_watermark() }}
+        union
+        select previous.transaction_id
+        from previous
+        inner join changed_skus
+            on previous.sku = changed_skus.sku
+    ),
+
+{% endif %}
 current_lines as (
     -- the lines of the bronze row each silver transaction was taken from
     select
@@ -29,6 +80,9 @@ current_lines as (
             transactions._source_file = transaction_lines._source_file
             and transactions._file_sha256 = transaction_lines._file_sha256
             and transactions._line_number = transaction_lines._line_number
+    {%- if is_incremental() %}
+        where transactions.transaction_id in (select affected_ids.transaction_id from affected_ids)
+    {%- endif %}
 ),
 
 priced as (
@@ -56,7 +110,8 @@ final as (
         is_catalogue_price_mismatch,
         _source_file,
         _file_sha256,
-        _line_number
+        _line_number,
+        {{ batch_marker() }} as _batch_at
     from priced
 )
 

@@ -1,3 +1,22 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='transaction_id',
+    on_schema_change='fail',
+    post_hook=delete_vanished_keys(
+        'transaction_id',
+        "select transaction_id from " ~ ref('int_transactions__checked')
+        ~ " where _row_status = 'current'",
+    ),
+) }}
+
+{#-
+    Incremental (macros/incremental.sql), delete+insert by transaction_id. Affected ids: those
+    of int_transactions__checked rows written since this model's last batch, of stored rows
+    whose customer was quarantined and now has a valid version, and of stored rows with a
+    quarantined product (re-checked every run; a product can only turn valid).
+-#}
+
 with checked as (
     select * from {{ ref('int_transactions__checked') }}
 ),
@@ -14,9 +33,42 @@ products as (
     select * from {{ ref('slv_products') }}
 ),
 
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    affected_ids as (
+        select transaction_id from checked
+        where _batch_at > {{ batch_watermark() }} and transaction_id is not null
+        union
+        select transaction_id from previous
+        where
+            has_quarantined_product
+            or (
+                is_customer_quarantined
+                and customer_id in (select customers.customer_id from customers)
+            )
+    ),
+
+{% endif %}
 current_transactions as (
     select * from checked
-    where _row_status = 'current'
+    where
+        _row_status = 'current'
+        {%- if is_incremental() %}
+            and transaction_id in (select affected_ids.transaction_id from affected_ids)
+        {%- endif %}
+),
+
+current_lines as (
+    select transaction_lines.*
+    from transaction_lines
+    inner join current_transactions
+        on
+            transaction_lines._source_file = current_transactions._source_file
+            and transaction_lines._file_sha256 = current_transactions._file_sha256
+            and transaction_lines._line_number = current_transactions._line_number
 ),
 
 quarantined_product_lines as (
@@ -25,7 +77,7 @@ quarantined_product_lines as (
         transaction_lines._source_file,
         transaction_lines._file_sha256,
         transaction_lines._line_number
-    from transaction_lines
+    from current_lines as transaction_lines
     left join products
         on transaction_lines.sku = products.sku
     where products.sku is null
@@ -69,7 +121,8 @@ final as (
         _source_type,
         _kafka_topic,
         _kafka_partition,
-        _kafka_offset
+        _kafka_offset,
+        {{ batch_marker() }} as _batch_at
     from flagged
 )
 

@@ -1,9 +1,17 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['_source_file', '_file_sha256', '_line_number'],
+    on_schema_change='fail',
+) }}
 
 {#-
     One row per element of purchases.products of every bronze transactions row (re-deliveries and
     invalid rows included), typed and validated with transaction_line_rules(). The elements are
     parsed once here; int_transactions__checked folds the line errors into the transaction's.
+    Incremental (macros/incremental.sql), keyed by the bronze row: re-derives the lines of new
+    bronze rows and of rows with a line whose product was unknown and is now in bronze (the only
+    fact from outside the row; it can only turn from unknown to known).
 -#}
 {%- set fields = [
     {'path': '', 'column': 'line', 'type': 'object'},
@@ -26,13 +34,51 @@ known_products as (
     where sku is not null
 ),
 
+{% if is_incremental() %}
+    previous_lines as (
+        select * from {{ this }}
+    ),
+
+    affected_rows as (
+        select
+            _source_file,
+            _file_sha256,
+            _line_number
+        from transactions
+        where _dlt_load_id > {{ load_watermark() }}
+        union
+        select
+            previous_lines._source_file,
+            previous_lines._file_sha256,
+            previous_lines._line_number
+        from previous_lines
+        inner join known_products
+            on previous_lines.sku = known_products.sku
+        where not previous_lines.is_known_product
+    ),
+
+{% endif %}
+scoped_transactions as (
+    select transactions.*
+    from
+        transactions
+    {%- if is_incremental() %}
+    inner join affected_rows
+        on
+            transactions._source_file = affected_rows._source_file
+            and transactions._file_sha256 = affected_rows._file_sha256
+            and transactions._line_number = affected_rows._line_number
+    {%- endif %}
+),
+
 element_lists as (
     select
         _source_file,
         _file_sha256,
         _line_number,
+        _dlt_load_id,
         {{ json_array_elements('purchases_products') }} as elements
-    from transactions
+    from scoped_transactions
 ),
 
 elements as (
@@ -40,6 +86,7 @@ elements as (
         _source_file,
         _file_sha256,
         _line_number,
+        _dlt_load_id,
         {{ unnest_with_position('elements', 'element', 'line_position') }}
     from element_lists
 ),
@@ -57,6 +104,7 @@ extracted as (
         _source_file,
         _file_sha256,
         _line_number,
+        _dlt_load_id,
         line_position,
         {{ bronze_raw_columns(fields) }}
     from field_lists
@@ -99,7 +147,9 @@ final as (
         price,
         total as line_total,
         is_known_product,
-        _line_errors
+        _line_errors,
+        _dlt_load_id,
+        {{ batch_marker() }} as _batch_at
     from validated
 )
 

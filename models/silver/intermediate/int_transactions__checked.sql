@@ -1,13 +1,23 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['_source_file', '_file_sha256', '_line_number'],
+    on_schema_change='fail',
+) }}
 
 {#-
     Every bronze transactions row, validated (its own rules and its lines'), erasure applied and
     classified (quarantined / current / duplicate): the single pass that slv_transactions, its
     quarantine, the lines, the reconciliation and the erasure audit read. Delivery address,
     postcode and city of erased subjects are already null here.
+    Incremental (macros/incremental.sql), keyed by the bronze row. Affected transaction ids:
+    those of new bronze rows, of rows whose lines were re-derived (a product became known), of
+    rows whose customer became known (in bronze customers) and of rows whose customer became
+    erased (by id, or by the id hash for a customer not in bronze); every bronze row of an
+    affected id is re-ranked. Rows without an id are re-checked on their own.
 -#}
 
-with transactions as (
+with all_transactions as (
     select * from {{ ref('brz_transactions') }}
 ),
 
@@ -44,13 +54,129 @@ erased_id_hashes as (
     where _row_status <> 'quarantined' and subject_id_hash is not null
 ),
 
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    new_rows as (
+        select
+            _source_file,
+            _file_sha256,
+            _line_number,
+            lower(trim(transaction_id)) as transaction_id
+        from all_transactions
+        where _dlt_load_id > {{ load_watermark() }}
+    ),
+
+    rederived_lines as (
+        select distinct
+            _source_file,
+            _file_sha256,
+            _line_number
+        from transaction_lines
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    reopened as (
+    -- stored rows whose outside facts changed; each can only change one way
+        select
+            previous._source_file,
+            previous._file_sha256,
+            previous._line_number,
+            previous.transaction_id
+        from previous
+        left join rederived_lines
+            on
+                previous._source_file = rederived_lines._source_file
+                and previous._file_sha256 = rederived_lines._file_sha256
+                and previous._line_number = rederived_lines._line_number
+        where
+            rederived_lines._line_number is not null
+            or (
+                not previous.is_known_customer
+                and previous.customer_id in (select known_customers.customer_id from known_customers
+                )
+            )
+            or (
+                not previous.is_erased
+                and previous.customer_id in (select erased_ids.customer_id from erased_ids)
+            )
+            or (
+                not previous.is_erased
+                and not previous.is_known_customer
+                and {{ salted_hash('previous.customer_id') }} in (
+                    select erased_id_hashes.subject_id_hash from erased_id_hashes
+                )
+            )
+    ),
+
+    affected_ids as (
+        select transaction_id from new_rows
+        where transaction_id is not null
+        union
+        select transaction_id from reopened
+        where transaction_id is not null
+    ),
+
+    affected_rows as (
+    -- every stored row of an affected id, the new rows, and reopened rows without an id
+        select
+            previous._source_file,
+            previous._file_sha256,
+            previous._line_number
+        from previous
+        inner join affected_ids
+            on previous.transaction_id = affected_ids.transaction_id
+        union
+        select
+            _source_file,
+            _file_sha256,
+            _line_number
+        from new_rows
+        union
+        select
+            _source_file,
+            _file_sha256,
+            _line_number
+        from reopened
+        where transaction_id is null
+    ),
+
+{% endif %}
+transactions as (
+    select all_transactions.*
+    from
+        all_transactions
+    {%- if is_incremental() %}
+    inner join affected_rows
+        on
+            all_transactions._source_file = affected_rows._source_file
+            and all_transactions._file_sha256 = affected_rows._file_sha256
+            and all_transactions._line_number = affected_rows._line_number
+    {%- endif %}
+),
+
+scoped_lines as (
+    select transaction_lines.*
+    from
+        transaction_lines
+    {%- if is_incremental() %}
+    inner join affected_rows
+        on
+            transaction_lines._source_file = affected_rows._source_file
+            and transaction_lines._file_sha256 = affected_rows._file_sha256
+            and transaction_lines._line_number = affected_rows._line_number
+    {%- endif %}
+),
+
 line_summaries as (
     select
         _source_file,
         _file_sha256,
         _line_number,
         case when count(line_total) = count(*) then sum(line_total) end as lines_total
-    from transaction_lines
+    from scoped_lines
     group by _source_file, _file_sha256, _line_number
 ),
 
@@ -61,7 +187,7 @@ line_error_summaries as (
         _file_sha256,
         _line_number,
         {{ flatten_agg('_line_errors', 'line_position') }} as line_errors
-    from transaction_lines
+    from scoped_lines
     where {{ list_size('_line_errors') }} > 0
     group by _source_file, _file_sha256, _line_number
 ),
@@ -147,7 +273,10 @@ final as (
         nullif(trim(delivery_address_country), '') as delivery_country,
         purchases_total_cost as total_cost,
         line_count,
-        case when not _is_valid and not is_erased then record end as record
+        case when not _is_valid and not is_erased then record end as record,
+        is_known_customer,
+        _dlt_load_id,
+        {{ batch_marker() }} as _batch_at
     from ranked
 )
 

@@ -1,0 +1,202 @@
+"""Incremental refreshes end where one full refresh ends (issue 7).
+
+For seeded random sequences of deliveries of a generated landing zone (late hours,
+re-delivered files with changed content, erasure requests arriving later), warehouse A is
+refreshed after every delivery (real ``medallion ingest``, incremental ``dbt run``, the
+erasure finaliser); warehouse B is a copy of A's final state rebuilt with ``dbt run
+--full-refresh``. Their gold exports must be byte-identical (same SHA-256) and their silver
+tables hold the same rows. ``dbt run`` rather than ``dbt build`` keeps the module fast; the
+models' tests run in tests/silver and tests/gold.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from medallion.erasure import finalise_erasure
+from medallion.exports import publish_exports
+from tests.conftest import run_cli
+from tests.gold.helpers import run_dbt
+from tests.incremental.deliveries import land, plan_deliveries
+
+pytestmark = pytest.mark.slow
+
+# Seed 30 starts with a delivery without erasure files (bronze.erasure_requests created empty).
+SEEDS = (29, 30)
+STEPS = 3
+SILVER_TABLES = (
+    "int_transaction_lines",
+    "int_transactions__checked",
+    "slv_transactions",
+    "slv_transaction_lines",
+    "slv_transactions_quarantine",
+    "slv_customers",
+)
+PERSONAL_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone_number",
+    "address",
+    "delivery_address",
+    "delivery_postcode",
+    "delivery_city",
+    "record",
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The incrementally refreshed warehouse, its full-refresh twin, and their exports."""
+
+    incremental: Path
+    full: Path
+    incremental_exports: dict[str, str]
+    full_exports: dict[str, str]
+
+
+def refresh(landing: Path, warehouse: Path, workdir: Path, *dbt_args: str) -> None:
+    """Ingest what is new, ``dbt run`` (incremental unless told), finalise erasures."""
+    run_cli("ingest", "--landing", str(landing), warehouse=warehouse)
+    build(warehouse, workdir, *dbt_args)
+
+
+def build(warehouse: Path, workdir: Path, *dbt_args: str) -> None:
+    """``dbt run`` then the erasure finaliser, as ``medallion run`` does after its build."""
+    result = run_dbt("run", *dbt_args, warehouse=warehouse, workdir=workdir)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    finalise_erasure(warehouse)
+
+
+def export_hashes(warehouse: Path, folder: Path) -> dict[str, str]:
+    """SHA-256 of every gold export file, by path."""
+    report = publish_exports(warehouse, folder)
+    assert report.ok, report.to_dict()
+    return {exported.path: exported.sha256 for mart in report.marts for exported in mart.files}
+
+
+def play(zone: Path, root: Path, seed: int) -> Outcome:
+    """Deliver ``zone`` in a random sequence into A; full-refresh a copy of A into B."""
+    landing = root / "landing"
+    warehouse = root / "a" / "warehouse.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    for delivery in plan_deliveries(zone, random.Random(seed), STEPS):
+        land(zone, landing, delivery)
+        refresh(landing, warehouse, root / "a")
+    full = root / "b" / "warehouse.duckdb"
+    full.parent.mkdir(parents=True)
+    shutil.copyfile(warehouse, full)
+    build(full, root / "b", "--full-refresh")
+    return Outcome(
+        warehouse,
+        full,
+        export_hashes(warehouse, root / "a" / "exports"),
+        export_hashes(full, root / "b" / "exports"),
+    )
+
+
+@pytest.fixture(scope="module")
+def zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated landing zone (bad input, duplicates and erasure requests included)."""
+    folder = tmp_path_factory.mktemp("zone") / "landing"
+    run_cli(
+        "demo",
+        "--out",
+        str(folder),
+        "--days",
+        "2",
+        "--transactions",
+        "300",
+        "--seed",
+        "7",
+        warehouse=folder.parent / "unused.duckdb",
+    )
+    return folder
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def outcome(
+    request: pytest.FixtureRequest,
+    zone: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch_module: pytest.MonkeyPatch,
+) -> Outcome:
+    """One random delivery sequence played into A and B."""
+    root = tmp_path_factory.mktemp(f"sequence_{request.param}")
+    monkeypatch_module.setenv("MEDALLION_ERASURE_SALT", "test-salt")
+    monkeypatch_module.setenv("DBT_TARGET_PATH", str(root / "target"))
+    monkeypatch_module.setenv("DBT_LOG_PATH", str(root / "logs"))
+    monkeypatch_module.setenv("MEDALLION_REPORTS_DIR", str(root / "reports"))
+    return play(zone, root, int(request.param))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    """A monkeypatch for module-scoped fixtures."""
+    patch = pytest.MonkeyPatch()
+    yield patch
+    patch.undo()
+
+
+def rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
+    """The rows of ``sql``, read-only."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_incremental_and_full_refresh_exports_are_identical(outcome: Outcome) -> None:
+    assert outcome.incremental_exports, "no export files"
+    assert outcome.incremental_exports == outcome.full_exports
+
+
+@pytest.mark.parametrize("table", SILVER_TABLES)
+def test_incremental_and_full_refresh_silver_rows_are_identical(
+    outcome: Outcome, table: str
+) -> None:
+    def content(warehouse: Path) -> list[tuple[object, ...]]:
+        columns = [
+            str(row[0])
+            for row in rows(
+                warehouse,
+                "select column_name from information_schema.columns "
+                f"where table_schema = 'silver' and table_name = '{table}' "
+                "and column_name <> '_batch_at' order by ordinal_position",
+            )
+        ]
+        select = ", ".join(f'"{column}"' for column in columns)
+        return sorted(rows(warehouse, f"select {select} from silver.{table}"), key=repr)
+
+    incremental = content(outcome.incremental)
+    assert incremental, f"silver.{table} is empty"
+    assert incremental == content(outcome.full)
+
+
+def test_no_table_keeps_personal_data_of_an_erased_customer(outcome: Outcome) -> None:
+    erased = rows(
+        outcome.incremental,
+        "select distinct customer_id from silver.slv_customers where is_erased",
+    )
+    assert erased, "the sequence erased nobody"
+    tables = rows(
+        outcome.incremental,
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where table_schema in ('silver', 'gold') and column_name in "
+        f"({', '.join(repr(c) for c in PERSONAL_COLUMNS)}) and table_name in ("
+        "select table_name from information_schema.columns c2 where c2.column_name = "
+        "'customer_id' and c2.table_schema = table_schema)",
+    )
+    assert tables
+    for schema, table, column in tables:
+        leaked = rows(
+            outcome.incremental,
+            f'select count(*) from {schema}."{table}" where "{column}" is not null '
+            "and customer_id in (select customer_id from silver.slv_customers where is_erased)",
+        )
+        assert leaked == [(0,)], f"{schema}.{table}.{column} keeps erased personal data"
