@@ -62,3 +62,13 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- In an incremental run, `<keyword> <key_column> in (the affected_ids CTE)`: the filter that
+    keeps a model's reads to the affected transactions; nothing in a full build. The model
+    defines `affected_ids` (one column, transaction_id) under the same is_incremental(). -#}
+{% macro only_affected(key_column, keyword='where') -%}
+    {%- if is_incremental() -%}
+        {{ keyword }} {{ key_column }} in (select affected_ids.transaction_id from affected_ids)
+    {%- endif -%}
+{%- endmacro %}

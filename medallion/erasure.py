@@ -36,12 +36,10 @@ class ErasureOutcome:
         return sum(self.rows_rewritten.values())
 
 
-def _has_targets(con: duckdb.DuckDBPyConnection) -> bool:
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = con.execute(
-        """
-        select count(*) from information_schema.tables
-        where table_schema = 'silver' and table_name = 'slv_erasure_targets'
-        """
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
     ).fetchone()
     return bool(row and row[0])
 
@@ -78,7 +76,7 @@ def _row_match(table: str) -> str:
 def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rewrite the bronze rows listed in the targets model; return rows changed per table."""
     changed: dict[str, int] = {}
-    if not _has_targets(con):
+    if not _table_exists(con, "silver", "slv_erasure_targets"):
         return changed
     con.execute("begin transaction")
     try:
@@ -104,14 +102,6 @@ def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute("rollback")
         raise
     return changed
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def redact_dump_errors(con: duckdb.DuckDBPyConnection) -> int:

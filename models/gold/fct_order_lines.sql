@@ -63,16 +63,12 @@ products as (
 {% endif %}
 transaction_lines as (
     select * from all_transaction_lines
-    {%- if is_incremental() %}
-        where transaction_id in (select affected_ids.transaction_id from affected_ids)
-    {%- endif %}
+    {{ only_affected('transaction_id') }}
 ),
 
 orders as (
     select * from all_orders
-    {%- if is_incremental() %}
-        where transaction_id in (select affected_ids.transaction_id from affected_ids)
-    {%- endif %}
+    {{ only_affected('transaction_id') }}
 ),
 
 final as (

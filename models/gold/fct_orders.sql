@@ -34,16 +34,12 @@ all_transaction_lines as (
 {% endif %}
 transactions as (
     select * from all_transactions
-    {%- if is_incremental() %}
-        where transaction_id in (select affected_ids.transaction_id from affected_ids)
-    {%- endif %}
+    {{ only_affected('transaction_id') }}
 ),
 
 transaction_lines as (
     select * from all_transaction_lines
-    {%- if is_incremental() %}
-        where transaction_id in (select affected_ids.transaction_id from affected_ids)
-    {%- endif %}
+    {{ only_affected('transaction_id') }}
 ),
 
 units_per_order as (

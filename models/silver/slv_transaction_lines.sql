@@ -80,9 +80,7 @@ current_lines as (
             transactions._source_file = transaction_lines._source_file
             and transactions._file_sha256 = transaction_lines._file_sha256
             and transactions._line_number = transaction_lines._line_number
-    {%- if is_incremental() %}
-        where transactions.transaction_id in (select affected_ids.transaction_id from affected_ids)
-    {%- endif %}
+    {{ only_affected('transactions.transaction_id') }}
 ),
 
 priced as (

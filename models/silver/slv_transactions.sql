@@ -56,9 +56,7 @@ current_transactions as (
     select * from checked
     where
         _row_status = 'current'
-        {%- if is_incremental() %}
-            and transaction_id in (select affected_ids.transaction_id from affected_ids)
-        {%- endif %}
+        {{ only_affected('transaction_id', keyword='and') }}
 ),
 
 current_lines as (
