@@ -67,6 +67,12 @@ def generate(landing: Path, transactions: int, days: int, seed: int) -> None:
 
 
 def last_hour(landing: Path) -> Path:
+    """The last ``date=/hour=`` folder of the landing zone that holds transactions (the
+    generator writes erasure requests into later partitions of their own)."""
+    return sorted(path.parent for path in landing.glob("date=*/hour=*/transactions.json*"))[-1]
+
+
+def last_partition(landing: Path) -> Path:
     """The last ``date=/hour=`` folder of the landing zone."""
     return sorted(landing.glob("date=*/hour=*"))[-1]
 
@@ -88,7 +94,7 @@ def customers_to_erase(landing: Path, count: int) -> list[dict[str, str]]:
 
 def land_erasure_requests(landing: Path, requests: list[dict[str, str]]) -> Path:
     """Write the requests as a new partition after the last one; return its folder."""
-    latest = last_hour(landing)
+    latest = last_partition(landing)
     day = dt.date.fromisoformat(latest.parent.name.removeprefix("date="))
     folder = landing / f"date={(day + dt.timedelta(days=1)).isoformat()}" / "hour=00"
     folder.mkdir(parents=True)
@@ -153,11 +159,8 @@ def main() -> None:
                 missing_ok=True
             )
         for extra in sorted(landing.glob("date=*/hour=*/erasure-requests.json")):
-            if (
-                extra.parent.name == "hour=00"
-                and extra.parent.parent.name > last_hour(landing).parent.name
-            ):
-                shutil.rmtree(extra.parent)  # a previous run's erasure partition
+            # A previous run's erasure partition: plain text (the generator's files are gzip).
+            shutil.rmtree(extra.parent)
         hour = last_hour(landing)
         held.mkdir(parents=True)
         held_hour = held / hour.parent.name / hour.name

@@ -141,34 +141,31 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The whole bronze model of one entity: the rows of its file table (`source_table`) and of its
-    Kafka topic's table (`kafka_table`, see macros/kafka.sql), either may be none, 1:1, with a
-    common lineage and every field of `fields` extracted and typed (see above). The models keep
-    their own field lists, which the run record's schema-drift check reads too. -#}
-{% macro bronze_model(source_table, fields, kafka_table=none) -%}
-with file_rows as (
-    select * from {{ file_source(source_table) }}
-),
+{#- Every row of an entity's file table (`source_table`) and of its Kafka topic's table
+    (`kafka_table`, see macros/kafka.sql), either may be none, 1:1, with a common lineage: a
+    subquery, for an import CTE. -#}
+{% macro bronze_lineage_rows(source_table, kafka_table=none) -%}
+    (
+        select
+            {{ file_lineage() }}
+        from {{ file_source(source_table) }}
+        union all
+        select
+            {{ kafka_lineage() }}
+        from {{ kafka_source(kafka_table) }}
+    )
+{%- endmacro %}
 
-kafka_messages as (
-    select * from {{ kafka_source(kafka_table) }}
-),
 
-source as (
-    select
-        {{ file_lineage() }}
-    from file_rows
-    union all
-    select
-        {{ kafka_lineage() }}
-    from kafka_messages
-),
-
+{#- The CTEs that extract and type every field of `fields` from the rows of the CTE `input_cte`
+    (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is `final`.
+    For a model that selects its rows itself (models/bronze/brz_transactions.sql). -#}
+{% macro bronze_parse_ctes(input_cte, fields) -%}
 parsed as (
     select
         *,
         case when _is_valid_json then record end as _json_record
-    from source
+    from {{ input_cte }}
 ),
 
 field_lists as (
@@ -209,6 +206,18 @@ final as (
         {{ bronze_typed_columns(fields) }}
     from extracted
 )
+{%- endmacro %}
+
+
+{#- The whole bronze model of one entity (a view): its rows (bronze_lineage_rows) with every field
+    of `fields` extracted and typed (see above). The models keep their own field lists, which
+    the run record's schema-drift check reads too. -#}
+{% macro bronze_model(source_table, fields, kafka_table=none) -%}
+with source as (
+    select * from {{ bronze_lineage_rows(source_table, kafka_table) }}
+),
+
+{{ bronze_parse_ctes('source', fields) }}
 
 select * from final
 {%- endmacro %}

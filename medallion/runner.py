@@ -40,7 +40,7 @@ from medallion.build_state import (
 from medallion.erasure import ErasureOutcome, finalise_erasure
 from medallion.ingest_view import ingest_counts, kafka_counts
 from medallion.logs import log_step
-from medallion.settings import PROJECT_DIR, duckdb_settings
+from medallion.settings import PROJECT_DIR, duckdb_memory_settings, duckdb_settings
 from medallion.transform import DbtOutcome, run_dbt
 
 if TYPE_CHECKING:
@@ -303,7 +303,9 @@ def _build(
 
     steps.start("erasure")
     try:
-        result.erasure = finalise_erasure(options.warehouse, dict(settings))
+        result.erasure = finalise_erasure(
+            options.warehouse, {**settings, **duckdb_memory_settings()}
+        )
     except (duckdb.Error, OSError) as error:
         # The run must not look done while personal data of erased subjects remains.
         raise StepFailed("erasure finalisation", error) from error

@@ -32,6 +32,11 @@ def reports_dir() -> Path:
 
 
 FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
+MEMORY_LIMIT_ENV = "MEDALLION_DUCKDB_MEMORY_LIMIT"
+# DuckDB's own buffer limit, below the 2 GB the whole process may use (the Python side of dbt or
+# of this package takes the rest); DuckDB spills larger joins, sorts and aggregates to disk.
+# profiles.yml reads the same variable with the same default.
+DEFAULT_MEMORY_LIMIT = "1500MB"
 
 
 def duckdb_settings() -> dict[str, str]:
@@ -42,6 +47,13 @@ def duckdb_settings() -> dict[str, str]:
     """
     forced = os.environ.get(FORCE_COMPRESSION_ENV)
     return {"force_compression": forced} if forced else {}
+
+
+def duckdb_memory_settings() -> dict[str, str]:
+    """The memory limit of this package's own warehouse connections (the erasure finaliser and
+    its file rewrite, build state): ``$MEDALLION_DUCKDB_MEMORY_LIMIT``, default 1500MB. The
+    ingest keeps its own, lower limit (``.dlt/config.toml``)."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
 
 
 SALT_ENV = "MEDALLION_ERASURE_SALT"
