@@ -158,9 +158,10 @@
 
 
 {#- The CTEs that extract and type every field of `fields` from the rows of the CTE `input_cte`
-    (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is `final`.
-    For a model that selects its rows itself (models/bronze/brz_transactions.sql). -#}
-{% macro bronze_parse_ctes(input_cte, fields) -%}
+    (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is named
+    `output_cte`. For a model that selects its rows itself (models/bronze/brz_transactions.sql).
+-#}
+{% macro bronze_parse_ctes(input_cte, fields, output_cte='final') -%}
 parsed as (
     select
         *,
@@ -200,7 +201,7 @@ extracted as (
     from field_lists
 ),
 
-final as (
+{{ output_cte }} as (
     select
         *,
         {{ bronze_typed_columns(fields) }}

@@ -189,6 +189,13 @@ anonymized as (
     from flagged
 ),
 
-{{ bronze_parse_ctes('anonymized', fields) }}
+{{ bronze_parse_ctes('anonymized', fields, output_cte='typed') }},
+
+final as (
+    select
+        *,
+        {{ batch_marker() }} as _batch_at
+    from typed
+)
 
 select * from final

@@ -1,0 +1,32 @@
+{#-
+    dbt's `where` test config, with one placeholder: __this_batch__ (set for every test in
+    dbt_project.yml). On a model that stamps its rows with `_batch_at` (the incremental models,
+    macros/incremental.sql) it keeps the rows this dbt invocation wrote; elsewhere it keeps every
+    row. So a refresh tests what it wrote, not the whole history, and a full build (every row
+    stamped by it) tests everything. This is enough for what the tests of the incremental models
+    check: per-row rules, references to other models, and uniqueness of keys that each run
+    rewrites whole (delete+insert by unique_key replaces every stored row of a key it writes).
+    Overrides dbt's get_where_subquery (dbt/include/global_project/macros/materializations/
+    tests/where_subquery.sql), which generic tests call on the model they test.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where and '__this_batch__' in where -%}
+        {%- set batch_filter = 'true' -%}
+        {%- if execute -%}
+            {%- set column_names = adapter.get_columns_in_relation(relation)
+                | map(attribute='name') | map('lower') | list -%}
+            {%- if '_batch_at' in column_names -%}
+                {%- set batch_filter = '_batch_at = ' ~ batch_marker() -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- set where = where | replace('__this_batch__', batch_filter) -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) as dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
