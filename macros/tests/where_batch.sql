@@ -1,9 +1,9 @@
 {#-
     dbt's `where` test config, with one placeholder: __this_batch__ (set for every test in
-    dbt_project.yml). On a model that stamps its rows with `_batch_at` (the incremental models,
-    macros/incremental.sql) it keeps the rows this dbt invocation wrote; elsewhere it keeps every
-    row. So a refresh tests what it wrote, not the whole history, and a full build (every row
-    stamped by it) tests everything. This is enough for what the tests of the incremental models
+    dbt_project.yml). In a `dbt build`, on a model that stamps its rows with `_batch_at` (the
+    incremental models, macros/incremental.sql), it keeps the rows this build wrote; elsewhere,
+    and in every `dbt test`, it keeps every row. So a refresh tests what it wrote, not the whole
+    history; a full build (every row stamped by it) and `dbt test` test everything. This is enough for what the tests of the incremental models
     check: per-row rules, references to other models, and uniqueness of keys that each run
     rewrites whole (delete+insert by unique_key replaces every stored row of a key it writes).
     Overrides dbt's get_where_subquery (dbt/include/global_project/macros/materializations/
@@ -13,7 +13,7 @@
     {%- set where = config.get('where', '') -%}
     {%- if where and '__this_batch__' in where -%}
         {%- set batch_filter = 'true' -%}
-        {%- if execute -%}
+        {%- if execute and flags.WHICH == 'build' -%}
             {%- set column_names = adapter.get_columns_in_relation(relation)
                 | map(attribute='name') | map('lower') | list -%}
             {%- if '_batch_at' in column_names -%}
