@@ -160,8 +160,9 @@
 {#- The CTEs that extract and type every field of `fields` from the rows of the CTE `input_cte`
     (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is named
     `output_cte`. For a model that selects its rows itself (models/bronze/brz_transactions.sql).
--#}
-{% macro bronze_parse_ctes(input_cte, fields, output_cte='final') -%}
+    `unknown_fields`: also list the record's top-level keys that `fields` does not declare
+    (`_unknown_fields`, schema drift); off for a model of a few fields only. -#}
+{% macro bronze_parse_ctes(input_cte, fields, output_cte='final', unknown_fields=true) -%}
 parsed as (
     select
         *,
@@ -173,8 +174,10 @@ field_lists as (
     select
         *,
         {{ json_texts('_json_record', bronze_paths(fields)) }} as _field_texts,
-        {{ json_types('_json_record', bronze_paths(fields)) }} as _field_types,
+        {{ json_types('_json_record', bronze_paths(fields)) }} as _field_types
+        {%- if unknown_fields %},
         {{ json_object_keys('_json_record') }} as _field_names
+        {%- endif %}
     from parsed
 ),
 
@@ -196,7 +199,9 @@ extracted as (
         _kafka_offset,
         _kafka_timestamp,
         _kafka_key,
+        {%- if unknown_fields %}
         {{ bronze_unknown_fields('_field_names', fields) }} as _unknown_fields,
+        {%- endif %}
         {{ bronze_raw_columns(fields) }}
     from field_lists
 ),
@@ -212,13 +217,13 @@ extracted as (
 
 {#- The whole bronze model of one entity (a view): its rows (bronze_lineage_rows) with every field
     of `fields` extracted and typed (see above). The models keep their own field lists, which
-    the run record's schema-drift check reads too. -#}
-{% macro bronze_model(source_table, fields, kafka_table=none) -%}
+    the run record's schema-drift check reads too. `unknown_fields`: see bronze_parse_ctes. -#}
+{% macro bronze_model(source_table, fields, kafka_table=none, unknown_fields=true) -%}
 with source as (
     select * from {{ bronze_lineage_rows(source_table, kafka_table) }}
 ),
 
-{{ bronze_parse_ctes('source', fields) }}
+{{ bronze_parse_ctes('source', fields, unknown_fields=unknown_fields) }}
 
 select * from final
 {%- endmacro %}

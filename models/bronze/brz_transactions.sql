@@ -37,7 +37,7 @@ with source as (
 ),
 
 customers as (
-    select * from {{ ref('brz_customers') }}
+    select * from {{ ref('brz_customer_keys') }}
 ),
 
 erased_customers as (

@@ -12,7 +12,7 @@ with requests as (
 ),
 
 customers as (
-    select * from {{ ref('brz_customers') }}
+    select * from {{ ref('brz_customer_keys') }}
 ),
 
 subjects as (

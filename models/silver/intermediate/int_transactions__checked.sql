@@ -26,7 +26,7 @@ transaction_lines as (
 ),
 
 customers as (
-    select * from {{ ref('brz_customers') }}
+    select * from {{ ref('brz_customer_keys') }}
 ),
 
 erased_customers as (
