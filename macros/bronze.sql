@@ -158,11 +158,10 @@
 
 
 {#- The CTEs that extract and type every field of `fields` from the rows of the CTE `input_cte`
-    (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is named
-    `output_cte`. For a model that selects its rows itself (models/bronze/brz_transactions.sql).
+    (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is `final`.
     `unknown_fields`: also list the record's top-level keys that `fields` does not declare
     (`_unknown_fields`, schema drift); off for a model of a few fields only. -#}
-{% macro bronze_parse_ctes(input_cte, fields, output_cte='final', unknown_fields=true) -%}
+{% macro bronze_parse_ctes(input_cte, fields, unknown_fields=true) -%}
 parsed as (
     select
         *,
@@ -206,7 +205,7 @@ extracted as (
     from field_lists
 ),
 
-{{ output_cte }} as (
+final as (
     select
         *,
         {{ bronze_typed_columns(fields) }}

@@ -5,8 +5,7 @@
       erasure_requests  {"_erased_subject": {"id_hash", "email_hash"}}: the subject's hashes
       customers         personal fields (erasure_personal_fields) null, "_erased": true, and
                         "_erased_errors": the errors those fields had ('|'-delimited)
-      transactions      delivery_address address, postcode and city null, "_erased": true: the
-                        record brz_transactions already holds for the line
+      transactions      delivery_address address, postcode and city null, "_erased": true
     Rows that came from a topic name its bronze table (kafka_<entity>) and carry the message's
     topic, partition and offset, by which the finaliser finds them; the streams' own lists
     (int_orders_cdc__erasure_targets, int_clickstream__erasure_targets: customer id null,
@@ -35,9 +34,8 @@ checked_customers as (
     select * from {{ ref('int_customers__checked') }}
 ),
 
-bronze_transaction_lines as (
-    -- the lines as bronze holds them now (brz_transactions holds them as they must become)
-    select * from {{ bronze_lineage_rows('transactions', 'kafka_transactions') }}
+checked_transactions as (
+    select * from {{ ref('int_transactions__checked') }}
 ),
 
 checked_erasure_requests as (
@@ -103,7 +101,6 @@ customer_targets as (
 ),
 
 transaction_targets as (
-    -- brz_transactions already holds the anonymized record of an erased subject's line
     select
         {{ bronze_table_of('transactions', 'bronze_transactions._source_type') }} as bronze_table,
         bronze_transactions._source_file,
@@ -112,15 +109,16 @@ transaction_targets as (
         bronze_transactions._kafka_topic,
         bronze_transactions._kafka_partition,
         bronze_transactions._kafka_offset,
-        bronze_transaction_lines.record,
-        bronze_transactions.record as anonymized_record
+        bronze_transactions.record,
+        {{ json_with_nulls('bronze_transactions.record', erasure_personal_fields('transactions')) }}
+            as anonymized_record
     from bronze_transactions
-    inner join bronze_transaction_lines
+    inner join checked_transactions
         on
-            bronze_transactions._source_file = bronze_transaction_lines._source_file
-            and bronze_transactions._file_sha256 = bronze_transaction_lines._file_sha256
-            and bronze_transactions._line_number = bronze_transaction_lines._line_number
-    where bronze_transactions._is_valid_json and coalesce(bronze_transactions._erased, false)
+            bronze_transactions._source_file = checked_transactions._source_file
+            and bronze_transactions._file_sha256 = checked_transactions._file_sha256
+            and bronze_transactions._line_number = checked_transactions._line_number
+    where bronze_transactions._is_valid_json and checked_transactions.is_erased
 ),
 
 request_targets as (
