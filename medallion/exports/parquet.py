@@ -1,4 +1,4 @@
-"""Write Parquet files so that the same rows always give the same bytes.
+"""Write Parquet files so that the same rows always give the same bytes; reuse published ones.
 
 Fixed writer settings (no defaults that may change between runs), no schema metadata (so no
 pandas or run-time information), one row group layout decided by the row count only, and the
@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
+import shutil
 from pathlib import Path
 
 import pyarrow
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from medallion.exports.report import ExportedColumn, ExportedFile
@@ -49,16 +48,20 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_parquet(table: pyarrow.Table, path: Path, relative_path: str) -> ExportedFile:
-    """Write ``table`` to ``path`` (flushed to disk) and describe it as ``relative_path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = table.combine_chunks().replace_schema_metadata(None)
-    pq.write_table(table, path, **PARQUET_SETTINGS)
+def _fsync(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def write_parquet(table: pyarrow.Table, path: Path, relative_path: str) -> ExportedFile:
+    """Write ``table`` to ``path`` (flushed to disk) and describe it as ``relative_path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = table.combine_chunks().replace_schema_metadata(None)
+    pq.write_table(table, path, **PARQUET_SETTINGS)
+    _fsync(path)
     return ExportedFile(
         path=relative_path,
         rows=table.num_rows,
@@ -67,36 +70,28 @@ def write_parquet(table: pyarrow.Table, path: Path, relative_path: str) -> Expor
     )
 
 
-def date_partitions(table: pyarrow.Table, column: str) -> Iterator[tuple[str, pyarrow.Table]]:
-    """``(YYYY-MM-DD, rows of that date without the column)`` per distinct date, ascending.
+def mart_file_path(mart: str, partition_by: str | None, value: dt.date | None) -> str:
+    """Where a mart's file goes, relative to the mart's folder.
 
-    Rows keep their order. The partition column is left out of the files (Hive layout: the
-    folder name carries it). Null dates are not allowed (the contract forbids them).
-    """
-    dates = table.column(column)
-    if dates.null_count:
-        raise ValueError(f"{column} has null values: cannot partition by it")
-    values: list[dt.date] = sorted(pc.unique(dates).to_pylist())
-    remaining = table.drop_columns([column])
-    for value in values:
-        mask = pc.equal(dates, pyarrow.scalar(value, type=dates.type))
-        yield value.isoformat(), remaining.filter(mask)
-
-
-def write_mart_files(
-    table: pyarrow.Table, mart: str, folder: Path, partition_by: str | None
-) -> tuple[ExportedFile, ...]:
-    """Write a mart's files into ``folder`` (the future ``<export_root>/<mart>``).
-
-    Unpartitioned: ``<mart>.parquet``. Partitioned by a date column:
-    ``<column>=YYYY-MM-DD/part-0.parquet``. Paths in the result are relative to the export
-    root (``<mart>/...``).
+    Unpartitioned: ``<mart>.parquet``. Partitioned by a date column (Hive layout, the folder
+    name carries the value; the column is not in the file): ``<column>=YYYY-MM-DD/part-0.parquet``.
     """
     if partition_by is None:
-        name = f"{mart}.parquet"
-        return (write_parquet(table, folder / name, f"{mart}/{name}"),)
-    files = []
-    for day, rows in date_partitions(table, partition_by):
-        relative = f"{partition_by}={day}/{FILE_NAME}"
-        files.append(write_parquet(rows, folder / relative, f"{mart}/{relative}"))
-    return tuple(files)
+        return f"{mart}.parquet"
+    if value is None:
+        raise ValueError(f"{partition_by} has null values: cannot partition by it")
+    return f"{partition_by}={value.isoformat()}/{FILE_NAME}"
+
+
+def link_or_copy(source: Path, destination: Path) -> None:
+    """Put the published file ``source`` at ``destination`` without rewriting its bytes.
+
+    A hard link when the file system allows one (the published file is never modified in
+    place, so both names may share it), else a flushed copy.
+    """
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copyfile(source, destination)
+        _fsync(destination)

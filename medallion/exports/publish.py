@@ -1,4 +1,4 @@
-"""Publish the gold marts as Parquet: read, validate against the contract, write, swap in."""
+"""Publish the gold marts as Parquet: stage (validated, unchanged files reused), swap in."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 import duckdb
 
 from medallion.exports.contracts import CONTRACTS, MartContract
-from medallion.exports.parquet import write_mart_files
 from medallion.exports.report import ExportReport, MartExport
+from medallion.exports.stage import stage_mart
 from medallion.exports.swap import replace_directory
-from medallion.exports.validation import validate_mart
-from medallion.exports.warehouse import GOLD_SCHEMA, connect_read_only, gold_tables, read_mart
+from medallion.exports.warehouse import GOLD_SCHEMA, connect_read_only, gold_tables
 
 __all__ = ["ExportReport", "MartExport", "publish_exports"]
 
@@ -28,11 +27,14 @@ def publish_exports(
     """Export the gold marts of ``warehouse`` to ``export_root``; one mart's failure blocks only it.
 
     ``marts``: the marts to export (default: every mart with a contract, see
-    ``contracts.CONTRACTS``). Each is read from a read-only connection in primary-key order,
-    validated against its pandera contract and, when valid, written to a staging folder in
-    ``export_root`` that then replaces ``export_root/<mart>`` atomically. A mart that fails
-    validation or is not in the warehouse leaves its previous export untouched and is reported
-    as ``failed_validation`` or ``missing``. Raises ``ValueError`` for a mart name without a
+    ``contracts.CONTRACTS``). Each is read from a read-only connection in primary-key order
+    (a partitioned mart one partition at a time), validated against its pandera contract
+    and, when valid, written to a staging folder in ``export_root`` that then replaces
+    ``export_root/<mart>`` atomically. Files whose content has not changed since the
+    published export are carried over (hard links) instead of being written again; the
+    result is byte-identical to an export from scratch. A mart that fails validation or is
+    not in the warehouse leaves its previous export untouched and is reported as
+    ``failed_validation`` or ``missing``. Raises ``ValueError`` for a mart name without a
     contract and ``FileNotFoundError`` when the warehouse file does not exist.
     """
     contracts = _contracts(marts)
@@ -66,22 +68,26 @@ def _publish_mart(
         return MartExport(
             contract.name, "missing", error=f"{GOLD_SCHEMA}.{contract.name} is not in the warehouse"
         )
-    table = read_mart(connection, contract)
-    error = validate_mart(table, contract)
-    if error is not None:
-        return MartExport(contract.name, "failed_validation", error=error)
     _remove_stale_staging(export_root, contract.name)
     staging = Path(
         tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{contract.name}.staging-", dir=export_root)
     )
     staging.chmod(PUBLISHED_FOLDER_MODE)  # mkdtemp makes it private; consumers must read it
     try:
-        files = write_mart_files(table, contract.name, staging, contract.partition_by)
+        staged = stage_mart(connection, contract, export_root / contract.name, staging)
+        if isinstance(staged, str):
+            return MartExport(contract.name, "failed_validation", error=staged)
         replace_directory(staging, export_root / contract.name)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    return MartExport(contract.name, "published", files=files)
+    return MartExport(
+        contract.name,
+        "published",
+        files=staged.files,
+        files_written=staged.written,
+        files_reused=staged.reused,
+    )
 
 
 def _remove_stale_staging(export_root: Path, mart: str) -> None:

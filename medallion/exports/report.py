@@ -36,12 +36,18 @@ class MartExport:
     the mart's contract; nothing was written and the previous export (if any) is untouched;
     ``error`` says which checks failed, on how many rows, without any value. ``missing``: the
     mart is not in the warehouse (not built); the previous export (if any) is untouched.
+
+    ``files_written`` + ``files_reused`` = ``len(files)`` when published: the files (one per
+    partition, or the one file of an unpartitioned mart) written from the warehouse, and
+    those whose content had not changed since the previous export and were carried over.
     """
 
     mart: str
     status: MartStatus
     files: tuple[ExportedFile, ...] = ()
     error: str | None = None
+    files_written: int = 0
+    files_reused: int = 0
 
     @property
     def rows(self) -> int:
@@ -81,6 +87,8 @@ class ExportReport:
                     "mart": outcome.mart,
                     "status": outcome.status,
                     "error": outcome.error,
+                    "files_written": outcome.files_written,
+                    "files_reused": outcome.files_reused,
                     "files": [
                         {
                             "path": exported.path,

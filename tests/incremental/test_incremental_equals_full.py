@@ -11,6 +11,7 @@ models' tests run in tests/silver and tests/gold.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import shutil
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import duckdb
 import pytest
 
 from medallion.erasure import finalise_erasure
-from medallion.exports import publish_exports
+from medallion.exports import ExportReport, publish_exports
 from tests.conftest import run_cli
 from tests.gold.helpers import run_dbt
 from tests.incremental.deliveries import land, plan_deliveries
@@ -60,6 +61,8 @@ class Outcome:
     full: Path
     incremental_exports: dict[str, str]
     full_exports: dict[str, str]
+    reused: int
+    """Files A's last export carried over from its previous one."""
 
 
 def refresh(landing: Path, warehouse: Path, workdir: Path, *dbt_args: str) -> None:
@@ -75,30 +78,41 @@ def build(warehouse: Path, workdir: Path, *dbt_args: str) -> None:
     finalise_erasure(warehouse)
 
 
-def export_hashes(warehouse: Path, folder: Path) -> dict[str, str]:
-    """SHA-256 of every gold export file, by path."""
+def export(warehouse: Path, folder: Path) -> ExportReport:
+    """Publish the gold exports of ``warehouse`` into ``folder``; every mart must publish."""
     report = publish_exports(warehouse, folder)
     assert report.ok, report.to_dict()
+    return report
+
+
+def export_hashes(report: ExportReport) -> dict[str, str]:
+    """SHA-256 of every gold export file, by path."""
     return {exported.path: exported.sha256 for mart in report.marts for exported in mart.files}
 
 
 def play(zone: Path, root: Path, seed: int) -> Outcome:
-    """Deliver ``zone`` in a random sequence into A; full-refresh a copy of A into B."""
+    """Deliver ``zone`` in a random sequence into A, exporting between deliveries (so each
+    export of A reuses the files the delivery left unchanged); full-refresh a copy of A into
+    B and export it from scratch."""
     landing = root / "landing"
     warehouse = root / "a" / "warehouse.duckdb"
     warehouse.parent.mkdir(parents=True)
-    for delivery in plan_deliveries(zone, random.Random(seed), STEPS):
+    for number, delivery in enumerate(plan_deliveries(zone, random.Random(seed), STEPS)):
+        if number:  # export the state before this delivery: later exports start from it
+            export(warehouse, root / "a" / "exports")
         land(zone, landing, delivery)
         refresh(landing, warehouse, root / "a")
     full = root / "b" / "warehouse.duckdb"
     full.parent.mkdir(parents=True)
     shutil.copyfile(warehouse, full)
     build(full, root / "b", "--full-refresh")
+    last = export(warehouse, root / "a" / "exports")
     return Outcome(
         warehouse,
         full,
-        export_hashes(warehouse, root / "a" / "exports"),
-        export_hashes(full, root / "b" / "exports"),
+        export_hashes(last),
+        export_hashes(export(full, root / "b" / "exports")),
+        sum(mart.files_reused for mart in last.marts),
     )
 
 
@@ -153,7 +167,19 @@ def rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
 
 def test_incremental_and_full_refresh_exports_are_identical(outcome: Outcome) -> None:
     assert outcome.incremental_exports, "no export files"
+    assert outcome.reused, "A's last export wrote every file again"
     assert outcome.incremental_exports == outcome.full_exports
+
+    def on_disk(folder: Path) -> dict[str, str]:
+        """SHA-256 of every file of an export folder (the marts' manifests included)."""
+        return {
+            path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
+
+    exports = [warehouse.parent / "exports" for warehouse in (outcome.incremental, outcome.full)]
+    assert on_disk(exports[0]) == on_disk(exports[1])
 
 
 @pytest.mark.parametrize("table", SILVER_TABLES)
