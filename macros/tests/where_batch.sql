@@ -6,6 +6,7 @@
     history; a full build (every row stamped by it) and `dbt test` test everything. This is enough for what the tests of the incremental models
     check: per-row rules, references to other models, and uniqueness of keys that each run
     rewrites whole (delete+insert by unique_key replaces every stored row of a key it writes).
+    A test over the whole table (gold's equal_sum) sets its own `where: "true"`.
     Overrides dbt's get_where_subquery (dbt/include/global_project/macros/materializations/
     tests/where_subquery.sql), which generic tests call on the model they test.
 -#}
