@@ -40,6 +40,7 @@ from medallion.build_state import (
 from medallion.erasure import ErasureOutcome, finalise_erasure
 from medallion.ingest_view import ingest_counts, kafka_counts
 from medallion.logs import log_step
+from medallion.record.drift_state import stage_rewrites
 from medallion.settings import PROJECT_DIR, duckdb_memory_settings, duckdb_settings
 from medallion.transform import DbtOutcome, run_dbt
 
@@ -303,6 +304,8 @@ def _build(
 
     steps.start("erasure")
     try:
+        # Before the finaliser rewrites bronze rows: keeps the run record's drift counts true.
+        stage_rewrites(options.warehouse, {**settings, **duckdb_memory_settings()}, PROJECT_DIR)
         result.erasure = finalise_erasure(
             options.warehouse, {**settings, **duckdb_memory_settings()}
         )

@@ -8,6 +8,7 @@ is personal: counts, file names, checksums, rule names, and quarantine examples 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,11 @@ import duckdb
 from dlt_pipelines.landing import LandingZoneError, scan_landing
 from dlt_pipelines.lines import file_sha256
 from medallion.record import warehouse as facts
+from medallion.record.drift_state import current_drift
 from medallion.record.fingerprint import fingerprint, run_id
 from medallion.record.versions import versions
 from medallion.runner import RunResult, dbt_selection
+from medallion.settings import duckdb_memory_settings, duckdb_settings
 from medallion.transform import NodeResult
 
 if TYPE_CHECKING:
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from dlt_pipelines.kafka.report import KafkaIngestReport
     from medallion.exports.report import ExportReport
 
+logger = logging.getLogger("medallion.record")
 # 2: command, changed, unchanged_since and kafka added; summary counts Kafka messages and gaps.
 SCHEMA_VERSION = 2
 RECORD_KEYS = (
@@ -292,6 +296,7 @@ def _warehouse_facts(
         "erasure": facts.erasure_facts,
         "kafka_offsets": facts.kafka_offsets,
     }
+    wanted: list[tuple[str, list[str]]] = []
     try:
         with facts.open_warehouse(warehouse) as connection:
             present = facts.tables(connection)
@@ -301,12 +306,33 @@ def _warehouse_facts(
                 except duckdb.Error as error:
                     errors.append(_record_error(f"reading {key}", error))
             try:
-                empty["drift"] = facts.drift(connection, present, project_dir)
+                wanted = facts.drift_tables(present, project_dir)
+                drift = facts.drift(connection, present, wanted)
             except (duckdb.Error, OSError, ValueError) as error:
                 errors.append(_record_error("schema drift", error))
+                return empty
     except duckdb.Error as error:
         errors.append(_record_error("opening the warehouse", error))
+        return empty
+    empty["drift"] = drift if drift is not None else _updated_drift(warehouse, wanted, errors)
     return empty
+
+
+def _updated_drift(
+    warehouse: Path, wanted: list[tuple[str, list[str]]], errors: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Schema drift once its facts counted the rows they had not (a short write transaction);
+    counted from every row instead when the warehouse cannot be written."""
+    try:
+        return current_drift(warehouse, {**duckdb_settings(), **duckdb_memory_settings()}, wanted)
+    except duckdb.Error as error:
+        logger.warning("schema drift: facts not updated (%s); counting every row", error)
+    try:
+        with facts.open_warehouse(warehouse) as connection:
+            return facts.drift_by_scan(connection, wanted)
+    except duckdb.Error as error:
+        errors.append(_record_error("schema drift", error))
+        return []
 
 
 def _record_error(what: str, error: Exception) -> dict[str, Any]:

@@ -7,10 +7,18 @@ disagree. Keys are compared level by level: the record's top level, then every d
 field that declares children (``delivery_address.city``). Fields starting with ``_`` are the
 erasure finaliser's markers: they are expected, never reported missing, and the rows that carry
 one (rewritten by the finaliser) are left out of the "missing" counts.
+
+Drift is counted per bronze row as it is now (after any erasure rewrite), by :func:`facts_sql`:
+one fact per (dlt load, source file, level, kind, field) with its rows. ``medallion.record.
+drift_state`` keeps these facts in the warehouse and adds only the rows it has not counted yet;
+:func:`schema_drift` counts a whole table at once (when that state cannot be written).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +30,10 @@ from jinja2 import nodes
 BRONZE_MODELS = Path("models") / "bronze"
 FIELDS_VARIABLE = "fields"
 MARKER_PREFIX = "_"
+# Part of the digest of a table's expected fields: counted facts are recounted when the way
+# they are counted (facts_sql) changes meaning.
+FACTS_VERSION = 1
+ALL_ROWS = "true"
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,12 @@ def expected_paths(project_dir: Path, table: str) -> list[str]:
     return [str(field["path"]) for field in fields if field.get("path")]
 
 
+def paths_sha256(paths: list[str]) -> str:
+    """The digest of what drift facts counted against: the expected paths and the counting."""
+    text = json.dumps({"facts_version": FACTS_VERSION, "paths": paths})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _json_path(parts: list[str]) -> str:
     quoted = "".join('."' + part.replace('"', '\\"') + '"' for part in parts)
     return "$" + quoted
@@ -80,76 +98,168 @@ def _qualified(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-# Per level: rows whose object at `json_path` exists, its keys, and whether the row carries a
-# finaliser marker. Table names come from a constant list, never from data; the rest are
-# parameters.
-_LEVEL_SQL = """
-with objects as (
+def markers(paths: list[str]) -> list[str]:
+    """The finaliser's marker fields among ``paths``."""
+    return [path for path in paths if path.startswith(MARKER_PREFIX)]
+
+
+def checked_keys(level: Level) -> list[str]:
+    """The keys of ``level`` that are reported when missing (markers never are)."""
+    return [
+        key for key in level.keys if not _qualified(level.prefix, key).startswith(MARKER_PREFIX)
+    ]
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_strings(values: Iterable[str]) -> str:
+    """A SQL ``varchar[]`` literal."""
+    return "[" + ", ".join(sql_string(value) for value in values) + "]::varchar[]"
+
+
+def bronze_relation(table: str) -> str:
+    """The bronze table, quoted."""
+    return 'bronze."' + table.replace('"', '""') + '"'
+
+
+def facts_sql(table: str, paths: list[str], row_filter: str = ALL_ROWS) -> str:
+    """Drift facts of the rows of bronze ``table`` that ``row_filter`` keeps.
+
+    Columns: ``load_id``, ``source_file``, ``level`` (the level's prefix, ``''`` for the
+    record), ``kind`` (``unknown`` or ``missing``), ``field`` (its key in the level) and
+    ``rows``. ``row_filter`` is a SQL condition on the bronze row, aliased ``bronze_row``.
+    Only rows holding a JSON object take part; a level counts the rows whose value at its path
+    is an object. Unknown: a key the level does not expect (counted once per occurrence).
+    Missing: an expected key (never a marker) absent from a row that carries no marker.
+
+    The expected keys and paths (from the model files) are quoted into the SQL as literals;
+    rows are grouped by their key lists before the lists are compared, so the list work is done
+    once per shape, not once per row.
+    """
+    found = levels(paths)
+    raw, objects, facts = [], [], []
+    for index, level in enumerate(found):
+        path = sql_string(level.json_path)
+        keys = f"keys_{index}"
+        raw.append(
+            ("top_keys" if level.json_path == "$" else f"json_keys(record, {path})")
+            + f" as raw_{index}"
+        )
+        # json_keys gives [] for a scalar or an array, so an empty list needs the type.
+        objects.append(
+            f"case when len(raw_{index}) > 0 or json_type(record, {path}) = 'OBJECT' "
+            f"then raw_{index} end as {keys}"
+        )
+        prefix = sql_string(level.prefix)
+        facts.append(
+            f"list_transform(list_filter(coalesce({keys}, []::varchar[]), "
+            f"lambda key: not list_contains({sql_strings(level.keys)}, key)), "
+            f"lambda key: {{'level': {prefix}, 'kind': 'unknown', 'field': key}})"
+        )
+        facts.append(
+            f"case when is_rewritten or {keys} is null then [] else list_transform("
+            f"list_filter({sql_strings(checked_keys(level))}, "
+            f"lambda key: not list_contains({keys}, key)), "
+            f"lambda key: {{'level': {prefix}, 'kind': 'missing', 'field': key}}) end"
+        )
+    key_columns = ", ".join(f"keys_{index}" for index in range(len(found)))
+    return f"""
+with source_rows as (
     select
-        _source_file,
-        json_keys(record, $json_path) as keys,
-        list_has_any(json_keys(record), $markers::varchar[]) as is_rewritten
-    from bronze.{table}
-    where _is_valid_json and json_type(record, $json_path) = 'OBJECT'
+        bronze_row._dlt_load_id as load_id,
+        bronze_row._source_file as source_file,
+        bronze_row.record,
+        json_keys(bronze_row.record) as top_keys
+    from {bronze_relation(table)} as bronze_row
+    where bronze_row._is_valid_json and ({row_filter})
 ),
-present as (
-    select unnest(keys) as field, _source_file from objects
+raw_keys as (
+    select load_id, source_file, record, top_keys, {", ".join(raw)}
+    from source_rows
 ),
-unknown as (
-    select 'unknown' as kind, field, count(*) as rows, min(_source_file) as first_file
-    from present
-    where not list_contains($expected::varchar[], field)
-    group by field
-),
-missing as (
+objects as (
     select
-        'missing' as kind,
-        expected.field,
-        count(*) filter (where not list_contains(objects.keys, expected.field)) as rows,
-        min(objects._source_file) filter (
-            where not list_contains(objects.keys, expected.field)
-        ) as first_file
+        load_id,
+        source_file,
+        list_has_any(top_keys, {sql_strings(markers(paths))}) as is_rewritten,
+        {", ".join(objects)}
+    from raw_keys
+),
+shapes as (
+    select load_id, source_file, is_rewritten, {key_columns}, count(*) as row_count
     from objects
-    cross join (select unnest($checked::varchar[]) as field) as expected
-    where not objects.is_rewritten
-    group by expected.field
+    group by all
+),
+shape_facts as (
+    select load_id, source_file, row_count, list_concat({", ".join(facts)}) as facts
+    from shapes
+),
+facts as (
+    select load_id, source_file, row_count, unnest(facts, recursive := true)
+    from shape_facts
+    where len(facts) > 0
 )
-select kind, field, rows, first_file from unknown
-union all
-select kind, field, rows, first_file from missing where rows > 0
-order by kind, first_file, field
+select load_id, source_file, level, kind, field, sum(row_count)::bigint as rows
+from facts
+group by all
 """
+
+
+# Facts per (level, kind, field, source file) summed first, so that a file whose rows all left
+# a fact (rewritten by the finaliser) is no longer its first file.
+_BY_FIELD_SQL = """
+with per_file as (
+    select level, kind, field, source_file, sum(rows) as rows
+    from ({facts}) as counted
+    group by all
+    having sum(rows) > 0
+)
+select level, kind, field, sum(rows)::bigint as rows, min(source_file) as first_file
+from per_file
+group by all
+"""
+
+
+def facts_by_field_sql(facts: str) -> str:
+    """``facts`` (a query with the columns of :func:`facts_sql`) summed per level, kind, field,
+    with the first (smallest) source file."""
+    return _BY_FIELD_SQL.format(facts=facts)
+
+
+def drift_entry(
+    paths: list[str], by_field: Iterable[tuple[str, str, str, int, str | None]]
+) -> dict[str, Any]:
+    """The record's drift of one table from (level, kind, field, rows, first file) rows.
+
+    Level by level in declaration order; within a level by first file, then field. First files
+    are landing-relative paths, which start with ``date=…/hour=…/``: the smallest is the
+    earliest partition.
+    """
+    order = {level.prefix: index for index, level in enumerate(levels(paths))}
+    unknown: list[tuple[tuple[int, str, str], dict[str, Any]]] = []
+    missing: list[tuple[tuple[int, str, str], dict[str, Any]]] = []
+    for level, kind, field, rows, first_file in by_field:
+        entry = {
+            "field": _qualified(str(level), str(field)),
+            "rows": int(rows),
+            "first_file": first_file,
+        }
+        key = (order.get(str(level), len(order)), str(first_file or ""), str(field))
+        (unknown if kind == "unknown" else missing).append((key, entry))
+    return {
+        "expected_fields": paths,
+        "unknown_fields": [entry for _, entry in sorted(unknown, key=lambda item: item[0])],
+        "missing_fields": [entry for _, entry in sorted(missing, key=lambda item: item[0])],
+    }
 
 
 def schema_drift(
     connection: duckdb.DuckDBPyConnection, table: str, paths: list[str]
 ) -> dict[str, Any]:
-    """Unknown and missing fields of bronze ``table`` against its expected field ``paths``.
-
-    First files are landing-relative paths, which start with ``date=…/hour=…/``: the smallest
-    is the earliest partition.
-    """
-    markers = [path for path in paths if path.startswith(MARKER_PREFIX)]
-    unknown: list[dict[str, Any]] = []
-    missing: list[dict[str, Any]] = []
-    for level in levels(paths):
-        checked = [
-            key for key in level.keys if not _qualified(level.prefix, key).startswith(MARKER_PREFIX)
-        ]
-        rows = connection.execute(
-            _LEVEL_SQL.format(table=table),
-            {
-                "json_path": level.json_path,
-                "markers": markers,
-                "expected": list(level.keys),
-                "checked": checked,
-            },
-        ).fetchall()
-        for kind, field, count, first_file in rows:
-            entry = {
-                "field": _qualified(level.prefix, str(field)),
-                "rows": int(count),
-                "first_file": first_file,
-            }
-            (unknown if kind == "unknown" else missing).append(entry)
-    return {"expected_fields": paths, "unknown_fields": unknown, "missing_fields": missing}
+    """Unknown and missing fields of bronze ``table`` against its expected field ``paths``,
+    counted from every row (a scan of the whole table)."""
+    rows = connection.execute(facts_by_field_sql(facts_sql(table, paths))).fetchall()
+    return drift_entry(paths, rows)

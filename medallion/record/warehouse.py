@@ -1,7 +1,10 @@
 """What the warehouse says after a run: bronze totals, reconciliation, quarantine, erasure, drift.
 
 Every query reads counts or masked examples only. A table the run did not build (a failed or
-partial run) is skipped, and its part of the record stays empty.
+partial run) is skipped, and its part of the record stays empty. None scans a whole bronze or
+silver table: counts come from DuckDB's metadata or from small tables (quarantine, erasure
+subjects, the file registry), and schema drift from the facts ``medallion.record.drift_state``
+keeps up to date.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import duckdb
 from dlt_pipelines.kafka.names import OFFSETS_TABLE
 from dlt_pipelines.kafka.offsets import OffsetIndex
 from dlt_pipelines.landing import ENTITY_TABLES
+from medallion.build_state import STATE_SCHEMA
 from medallion.record.drift import expected_paths, schema_drift
+from medallion.record.drift_state import STATE_TABLES, is_current, read_drift
 from medallion.record.masking import mask_record
 from medallion.settings import duckdb_settings
 
@@ -165,16 +170,15 @@ def _examples(
     """A few rows per rule (rules are few: they are defined in macros/rules/); erased subjects'
     rows are never read (their record is null)."""
     examples: list[dict[str, Any]] = []
+    erased_column: dict[str, bool] = {}
     for rule in rules:
         entity = rule["entity"]
         model = f"slv_{entity}_quarantine"
         if ("silver", model) not in present:
             continue
-        not_erased = (
-            "and not coalesce(is_erased, false)"
-            if "is_erased" in columns(connection, "silver", model)
-            else ""
-        )
+        if model not in erased_column:
+            erased_column[model] = "is_erased" in columns(connection, "silver", model)
+        not_erased = "and not coalesce(is_erased, false)" if erased_column[model] else ""
         rows = connection.execute(
             f"""
             select _source_file, _line_number, _errors, record
@@ -242,17 +246,34 @@ def erasure_facts(
     return facts
 
 
+def drift_tables(present: set[tuple[str, str]], project_dir: Path) -> list[tuple[str, list[str]]]:
+    """(table, expected field paths) of every bronze table the warehouse holds."""
+    return [
+        (table, expected_paths(project_dir, table))
+        for table in BRONZE_TABLES
+        if ("bronze", table) in present
+    ]
+
+
 def drift(
-    connection: duckdb.DuckDBPyConnection, present: set[tuple[str, str]], project_dir: Path
+    connection: duckdb.DuckDBPyConnection,
+    present: set[tuple[str, str]],
+    wanted: list[tuple[str, list[str]]],
+) -> list[dict[str, Any]] | None:
+    """Schema drift per bronze table from the counted facts (see ``medallion.record.drift``);
+    None when they do not describe bronze as it is (``drift_state.current_drift`` updates them)."""
+    if not all((STATE_SCHEMA, table) in present for table in STATE_TABLES):
+        return None if wanted else []
+    if not all(is_current(connection, table, paths, state=True) for table, paths in wanted):
+        return None
+    return [{"entity": table, **read_drift(connection, table, paths)} for table, paths in wanted]
+
+
+def drift_by_scan(
+    connection: duckdb.DuckDBPyConnection, wanted: list[tuple[str, list[str]]]
 ) -> list[dict[str, Any]]:
-    """Schema drift per bronze table (see ``medallion.record.drift``)."""
-    found: list[dict[str, Any]] = []
-    for table in BRONZE_TABLES:
-        if ("bronze", table) not in present:
-            continue
-        paths = expected_paths(project_dir, table)
-        found.append({"entity": table, **schema_drift(connection, table, paths)})
-    return found
+    """Schema drift per bronze table counted from every row (when the facts cannot be kept)."""
+    return [{"entity": table, **schema_drift(connection, table, paths)} for table, paths in wanted]
 
 
 def kafka_offsets(

@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from medallion.docs_site import external_references, make_offline
 from medallion.record.drift import expected_paths, levels
 from medallion.record.fingerprint import code_files, fingerprint
 from medallion.record.masking import MASK, NOT_SHOWN, mask_record
+from medallion.record.schema import schema, schema_errors, validator
 from medallion.report.charts import row_flow
 from tests.conftest import PROJECT_DIR
 from tests.records.helpers import run_medallion
@@ -127,3 +129,24 @@ def test_a_run_that_cannot_start_still_writes_its_record(tmp_path: Path) -> None
     assert record["inputs"]["files"] == [] and record["outputs"] is None
     assert "banner failed" in run.report_html()
     assert record["run_id"] in (run.reports / "index.html").read_text(encoding="utf-8")
+
+
+def test_schema_with_inlined_references_finds_the_same_errors() -> None:
+    plain = Draft202012Validator(schema())
+    broken: list[dict[str, object]] = [
+        {},
+        {"status": "weird", "summary": {"files_total": "x", "rows_loaded": -1}},
+        {"inputs": {"files": [{"path": "a", "sha256": "bad", "lines": -1, "change": "odd"}]}},
+        {"schema_drift": [{"entity": "x", "unknown_fields": [{"field": 1, "rows": -2}]}]},
+        {"started_at": "yesterday", "kafka": {"gaps": [{"from": "a"}]}},
+    ]
+
+    inlined = validator().schema
+    assert isinstance(inlined, dict) and "$ref" not in json.dumps(inlined["properties"])
+    for record in broken:
+        expected = sorted(plain.iter_errors(record), key=lambda e: list(e.absolute_path))
+        found = schema_errors(record)
+        assert found and found == [
+            f"{'/'.join(str(p) for p in e.absolute_path) or '(record)'}: {e.message}"
+            for e in expected
+        ]
