@@ -159,8 +159,11 @@ def main() -> None:
                 missing_ok=True
             )
         for extra in sorted(landing.glob("date=*/hour=*/erasure-requests.json")):
-            # A previous run's erasure partition: plain text (the generator's files are gzip).
-            shutil.rmtree(extra.parent)
+            # A previous run's erasure partition: that plain file alone, after the last hour
+            # with transactions (the generator writes a few plain .json files too).
+            alone = [path.name for path in extra.parent.iterdir()] == [extra.name]
+            if alone and extra.parent.parent.name > last_hour(landing).parent.name:
+                shutil.rmtree(extra.parent)
         hour = last_hour(landing)
         held.mkdir(parents=True)
         held_hour = held / hour.parent.name / hour.name

@@ -160,7 +160,7 @@
 {#- The CTEs that extract and type every field of `fields` from the rows of the CTE `input_cte`
     (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is `final`.
     `unknown_fields`: also list the record's top-level keys that `fields` does not declare
-    (`_unknown_fields`, schema drift); off for a model of a few fields only. -#}
+    (`_unknown_fields`, schema drift); off (null) for a model of a few fields only. -#}
 {% macro bronze_parse_ctes(input_cte, fields, unknown_fields=true) -%}
 parsed as (
     select
@@ -173,10 +173,8 @@ field_lists as (
     select
         *,
         {{ json_texts('_json_record', bronze_paths(fields)) }} as _field_texts,
-        {{ json_types('_json_record', bronze_paths(fields)) }} as _field_types
-        {%- if unknown_fields %},
-        {{ json_object_keys('_json_record') }} as _field_names
-        {%- endif %}
+        {{ json_types('_json_record', bronze_paths(fields)) }} as _field_types,
+        {{ json_object_keys('_json_record') if unknown_fields else 'null' }} as _field_names
     from parsed
 ),
 
@@ -198,9 +196,8 @@ extracted as (
         _kafka_offset,
         _kafka_timestamp,
         _kafka_key,
-        {%- if unknown_fields %}
-        {{ bronze_unknown_fields('_field_names', fields) }} as _unknown_fields,
-        {%- endif %}
+        {{ bronze_unknown_fields('_field_names', fields) if unknown_fields else 'null' }}
+            as _unknown_fields,
         {{ bronze_raw_columns(fields) }}
     from field_lists
 ),
