@@ -124,49 +124,56 @@
     {%- if table_name -%}
         {{ source('bronze', table_name) }}
     {%- else -%}
-        (
-            select
-                cast(null as {{ sql_type('text') }}) as record,
-                cast(null as {{ sql_type('text') }}) as _line_error,
-                cast(null as boolean) as _is_valid_json,
-                cast(null as {{ sql_type('text') }}) as _source_file,
-                cast(null as date) as _partition_date,
-                cast(null as bigint) as _partition_hour,
-                cast(null as bigint) as _line_number,
-                cast(null as {{ sql_type('text') }}) as _file_sha256,
-                cast(null as timestamp) as _ingested_at,
-                cast(null as {{ sql_type('text') }}) as _dlt_load_id
-            where 1 = 0
-        )
+        {{ empty_relation([
+            ('record', 'text'), ('_line_error', 'text'), ('_is_valid_json', 'boolean'),
+            ('_source_file', 'text'), ('_partition_date', 'date'), ('_partition_hour', 'bigint'),
+            ('_line_number', 'bigint'), ('_file_sha256', 'text'), ('_ingested_at', 'timestamp'),
+            ('_dlt_load_id', 'text'),
+        ]) }}
     {%- endif -%}
 {%- endmacro %}
 
-{#- Every row of an entity's file table (`source_table`) and of its Kafka topic's table
-    (`kafka_table`, see macros/kafka.sql), either may be none, 1:1, with a common lineage: a
-    subquery, for an import CTE. -#}
-{% macro bronze_lineage_rows(source_table, kafka_table=none) -%}
-    (
-        select
-            {{ file_lineage() }}
-        from {{ file_source(source_table) }}
-        union all
-        select
-            {{ kafka_lineage() }}
-        from {{ kafka_source(kafka_table) }}
-    )
+
+{#- A subquery with no rows and the given (column name, logical type) columns (sql_type). -#}
+{% macro empty_relation(columns) -%}
+    {%- set casts = [] -%}
+    {%- for name, logical_type in columns -%}
+        {%- do casts.append('cast(null as ' ~ sql_type(logical_type) ~ ') as ' ~ name) -%}
+    {%- endfor -%}
+    (select {{ casts | join(', ') }} where 1 = 0)
 {%- endmacro %}
 
 
-{#- The CTEs that extract and type every field of `fields` from the rows of the CTE `input_cte`
-    (lineage columns and `record`, as bronze_lineage_rows gives them); the last one is `final`.
+{#- The whole bronze model of one entity (a view): every row of its file table (`source_table`)
+    and of its Kafka topic's table (`kafka_table`, macros/kafka.sql; either may be none), 1:1,
+    with a common lineage, and every field of `fields` extracted from `record` and typed. The
+    models keep their own field lists, which the run record's schema-drift check reads too.
     `unknown_fields`: also list the record's top-level keys that `fields` does not declare
     (`_unknown_fields`, schema drift); off (null) for a model of a few fields only. -#}
-{% macro bronze_parse_ctes(input_cte, fields, unknown_fields=true) -%}
+{% macro bronze_model(source_table, fields, kafka_table=none, unknown_fields=true) -%}
+with file_rows as (
+    select * from {{ file_source(source_table) }}
+),
+
+kafka_messages as (
+    select * from {{ kafka_source(kafka_table) }}
+),
+
+source as (
+    select
+        {{ file_lineage() }}
+    from file_rows
+    union all
+    select
+        {{ kafka_lineage() }}
+    from kafka_messages
+),
+
 parsed as (
     select
         *,
         case when _is_valid_json then record end as _json_record
-    from {{ input_cte }}
+    from source
 ),
 
 field_lists as (
@@ -208,18 +215,6 @@ final as (
         {{ bronze_typed_columns(fields) }}
     from extracted
 )
-{%- endmacro %}
-
-
-{#- The whole bronze model of one entity (a view): its rows (bronze_lineage_rows) with every field
-    of `fields` extracted and typed (see above). The models keep their own field lists, which
-    the run record's schema-drift check reads too. `unknown_fields`: see bronze_parse_ctes. -#}
-{% macro bronze_model(source_table, fields, kafka_table=none, unknown_fields=true) -%}
-with source as (
-    select * from {{ bronze_lineage_rows(source_table, kafka_table) }}
-),
-
-{{ bronze_parse_ctes('source', fields, unknown_fields=unknown_fields) }}
 
 select * from final
 {%- endmacro %}

@@ -191,20 +191,34 @@
 {%- endmacro %}
 
 
-{#- Aggregate: the concatenation of the lists of a group, in `order_by` order. -#}
-{% macro flatten_agg(list_expression, order_by) -%}
-    {{ return(adapter.dispatch('flatten_agg')(list_expression, order_by) if adapter is defined
-        else default__flatten_agg(list_expression, order_by)) }}
+{#- ` filter (where <condition>)` after an aggregate (both engines), or nothing. -#}
+{% macro agg_filter(condition) -%}
+    {%- if condition is not none %} filter (where {{ condition }}){% endif -%}
 {%- endmacro %}
 
-{% macro default__flatten_agg(list_expression, order_by) -%}
-    flatten(list({{ list_expression }} order by {{ order_by }}))
+
+{#- Aggregate: the concatenation of the lists of a group, in `order_by` order; with `only_when`,
+    of the rows where that condition holds (null when none does). -#}
+{% macro flatten_agg(list_expression, order_by, only_when=none) -%}
+    {{ return(
+        adapter.dispatch('flatten_agg')(list_expression, order_by, only_when)
+        if adapter is defined
+        else default__flatten_agg(list_expression, order_by, only_when)
+    ) }}
 {%- endmacro %}
 
-{% macro spark__flatten_agg(list_expression, order_by) -%}
+{% macro default__flatten_agg(list_expression, order_by, only_when=none) -%}
+    flatten(list({{ list_expression }} order by {{ order_by }}){{ agg_filter(only_when) }})
+{%- endmacro %}
+
+{% macro spark__flatten_agg(list_expression, order_by, only_when=none) -%}
     {#- collect_list keeps no order: sort the (position, list) pairs first. -#}
     flatten(transform(
-        array_sort(collect_list(struct({{ order_by }} as sort_key, {{ list_expression }} as items))),
+        array_sort(
+            collect_list(
+                struct({{ order_by }} as sort_key, {{ list_expression }} as items)
+            ){{ agg_filter(only_when) }}
+        ),
         pair -> pair.items
     ))
 {%- endmacro %}

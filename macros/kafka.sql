@@ -23,26 +23,14 @@
     {%- if loaded is not none or (declared is not none and adapter is not defined) -%}
         {{ declared }}
     {%- else -%}
-        (
-            select
-                cast(null as {{ sql_type('text') }}) as topic,
-                cast(null as bigint) as {{ quoted('partition') }},
-                cast(null as bigint) as {{ quoted('offset') }},
-                cast(null as timestamp) as {{ quoted('timestamp') }},
-                cast(null as {{ sql_type('text') }}) as timestamp_type,
-                cast(null as {{ sql_type('text') }}) as {{ quoted('key') }},
-                cast(null as {{ sql_type('text') }}) as record,
-                cast(null as {{ sql_type('text') }}) as headers,
-                cast(null as {{ sql_type('text') }}) as _line_error,
-                cast(null as boolean) as _is_valid_json,
-                cast(null as {{ sql_type('text') }}) as _source,
-                cast(null as {{ sql_type('text') }}) as _source_file,
-                cast(null as bigint) as _line_number,
-                cast(null as {{ sql_type('text') }}) as _file_sha256,
-                cast(null as timestamp) as _ingested_at,
-                cast(null as {{ sql_type('text') }}) as _dlt_load_id
-            where 1 = 0
-        )
+        {{ empty_relation([
+            ('topic', 'text'), (quoted('partition'), 'bigint'), (quoted('offset'), 'bigint'),
+            (quoted('timestamp'), 'timestamp'), ('timestamp_type', 'text'),
+            (quoted('key'), 'text'), ('record', 'text'), ('headers', 'text'),
+            ('_line_error', 'text'), ('_is_valid_json', 'boolean'), ('_source', 'text'),
+            ('_source_file', 'text'), ('_line_number', 'bigint'), ('_file_sha256', 'text'),
+            ('_ingested_at', 'timestamp'), ('_dlt_load_id', 'text'),
+        ]) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,9 +1,10 @@
 {#-
     dbt's `where` test config, with one placeholder: __this_batch__ (set for every test in
-    dbt_project.yml). In a `dbt build`, on a model that stamps its rows with `_batch_at` (the
-    incremental models, macros/incremental.sql), it keeps the rows this build wrote; elsewhere,
-    and in every `dbt test`, it keeps every row. So a refresh tests what it wrote, not the whole
-    history; a full build (every row stamped by it) and `dbt test` test everything. This is enough for what the tests of the incremental models
+    dbt_project.yml). In a `dbt build`, on an incremental model (each stamps its rows with
+    `_batch_at`, macros/incremental.sql), it keeps the rows this build wrote; elsewhere, and in
+    every `dbt test`, it keeps every row. So a refresh tests what it wrote, not the whole
+    history; a full build (every row stamped by it) and `dbt test` test everything. This is
+    enough for what the tests of the incremental models
     check: per-row rules, references to other models, and uniqueness of keys that each run
     rewrites whole (delete+insert by unique_key replaces every stored row of a key it writes).
     A test over the whole table (gold's equal_sum) sets its own `where: "true"`.
@@ -14,12 +15,8 @@
     {%- set where = config.get('where', '') -%}
     {%- if where and '__this_batch__' in where -%}
         {%- set batch_filter = 'true' -%}
-        {%- if execute and flags.WHICH == 'build' -%}
-            {%- set column_names = adapter.get_columns_in_relation(relation)
-                | map(attribute='name') | map('lower') | list -%}
-            {%- if '_batch_at' in column_names -%}
-                {%- set batch_filter = '_batch_at = ' ~ batch_marker() -%}
-            {%- endif -%}
+        {%- if execute and flags.WHICH == 'build' and is_incremental_model(relation) -%}
+            {%- set batch_filter = '_batch_at = ' ~ batch_marker() -%}
         {%- endif -%}
         {%- set where = where | replace('__this_batch__', batch_filter) -%}
     {%- endif -%}
@@ -30,4 +27,20 @@
         {%- do return(filtered) -%}
     {%- endif -%}
     {%- do return(relation) -%}
+{%- endmacro %}
+
+
+{#- True when `relation` is an incremental model of this project (read from the manifest, so no
+    query per test). -#}
+{% macro is_incremental_model(relation) -%}
+    {%- set found = namespace(incremental=false) -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model'
+            and node.config.materialized == 'incremental'
+            and (node.alias or node.name) | lower == relation.identifier | lower
+            and node.schema | lower == relation.schema | lower -%}
+            {%- set found.incremental = true -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(found.incremental) }}
 {%- endmacro %}

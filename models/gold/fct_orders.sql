@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='transaction_id',
-    on_schema_change='fail',
     post_hook=delete_vanished_keys(
         'transaction_id',
         'select transaction_id from ' ~ ref('slv_transactions'),

@@ -3,9 +3,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='order_date',
-    on_schema_change='fail',
     post_hook=delete_vanished_keys(
         'order_date',
         'select order_date from ' ~ ref('fct_order_lines') ~ ' where order_date is not null',

@@ -93,10 +93,7 @@ customer_targets as (
     inner join erased_ids
         on {{ normalized_customer_id('bronze_customers.id') }} = erased_ids.customer_id
     inner join customer_personal_errors
-        on
-            bronze_customers._source_file = customer_personal_errors._source_file
-            and bronze_customers._file_sha256 = customer_personal_errors._file_sha256
-            and bronze_customers._line_number = customer_personal_errors._line_number
+        on {{ lineage_match('bronze_customers', 'customer_personal_errors') }}
     where bronze_customers._is_valid_json
 ),
 
@@ -114,10 +111,7 @@ transaction_targets as (
             as anonymized_record
     from bronze_transactions
     inner join checked_transactions
-        on
-            bronze_transactions._source_file = checked_transactions._source_file
-            and bronze_transactions._file_sha256 = checked_transactions._file_sha256
-            and bronze_transactions._line_number = checked_transactions._line_number
+        on {{ lineage_match('bronze_transactions', 'checked_transactions') }}
     where bronze_transactions._is_valid_json and checked_transactions.is_erased
 ),
 
@@ -140,10 +134,7 @@ request_targets as (
         ]) }} as anonymized_record
     from bronze_erasure_requests
     inner join checked_erasure_requests
-        on
-            bronze_erasure_requests._source_file = checked_erasure_requests._source_file
-            and bronze_erasure_requests._file_sha256 = checked_erasure_requests._file_sha256
-            and bronze_erasure_requests._line_number = checked_erasure_requests._line_number
+        on {{ lineage_match('bronze_erasure_requests', 'checked_erasure_requests') }}
     where checked_erasure_requests._row_status <> 'quarantined'
 ),
 

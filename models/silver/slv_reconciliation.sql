@@ -83,10 +83,7 @@ line_statuses as (
     select checked_transactions._row_status
     from checked_transaction_lines
     inner join checked_transactions
-        on
-            checked_transaction_lines._source_file = checked_transactions._source_file
-            and checked_transaction_lines._file_sha256 = checked_transactions._file_sha256
-            and checked_transaction_lines._line_number = checked_transactions._line_number
+        on {{ lineage_match('checked_transaction_lines', 'checked_transactions') }}
 ),
 
 counts as (

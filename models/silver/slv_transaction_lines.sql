@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='transaction_id',
-    on_schema_change='fail',
     post_hook=delete_vanished_keys(
         'transaction_id',
         'select transaction_id from ' ~ ref('slv_transactions'),
@@ -71,15 +69,13 @@ current_lines as (
         transaction_lines.quantity,
         transaction_lines.price,
         transaction_lines.line_total,
-        transactions._source_file,
-        transactions._file_sha256,
-        transactions._line_number
+        -- lineage from the (probe side) lines: the hash table keeps only id, time and key
+        transaction_lines._source_file,
+        transaction_lines._file_sha256,
+        transaction_lines._line_number
     from transactions
     inner join transaction_lines
-        on
-            transactions._source_file = transaction_lines._source_file
-            and transactions._file_sha256 = transaction_lines._file_sha256
-            and transactions._line_number = transaction_lines._line_number
+        on {{ lineage_match('transactions', 'transaction_lines') }}
     {{ only_affected('transactions.transaction_id') }}
 ),
 

@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='transaction_id',
-    on_schema_change='fail',
     post_hook=delete_vanished_keys(
         'transaction_id',
         "select transaction_id from " ~ ref('int_transactions__checked')
@@ -63,10 +61,7 @@ current_lines as (
     select transaction_lines.*
     from transaction_lines
     inner join current_transactions
-        on
-            transaction_lines._source_file = current_transactions._source_file
-            and transaction_lines._file_sha256 = current_transactions._file_sha256
-            and transaction_lines._line_number = current_transactions._line_number
+        on {{ lineage_match('transaction_lines', 'current_transactions') }}
 ),
 
 quarantined_product_lines as (
@@ -90,10 +85,7 @@ flagged as (
     left join customers
         on current_transactions.customer_id = customers.customer_id
     left join quarantined_product_lines
-        on
-            current_transactions._source_file = quarantined_product_lines._source_file
-            and current_transactions._file_sha256 = quarantined_product_lines._file_sha256
-            and current_transactions._line_number = quarantined_product_lines._line_number
+        on {{ lineage_match('current_transactions', 'quarantined_product_lines') }}
 ),
 
 final as (

@@ -17,18 +17,16 @@ erased_customers as (
     select * from {{ ref('int_erased_customers') }}
 ),
 
-erased_ids as (
-    select distinct customer_id from erased_customers
-),
-
 flagged as (
+    -- a semi-join on the erased ids: the wide customers rows are never put in a hash table
     select
-        customers.*,
-        {{ normalized_customer_id('customers.id') }} as customer_id,
-        erased_ids.customer_id is not null or coalesce(customers._erased, false) as is_erased
+        *,
+        {{ normalized_customer_id('id') }} as customer_id,
+        coalesce({{ normalized_customer_id('id') }} in (
+            select erased_customers.customer_id from erased_customers
+        ), false)
+        or coalesce(_erased, false) as is_erased
     from customers
-    left join erased_ids
-        on {{ normalized_customer_id('customers.id') }} = erased_ids.customer_id
 ),
 
 validated as (

@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key=['_source_file', '_file_sha256', '_line_number'],
-    on_schema_change='fail',
 ) }}
 
 {#-
@@ -64,10 +62,7 @@ scoped_transactions as (
         transactions
     {%- if is_incremental() %}
     inner join affected_rows
-        on
-            transactions._source_file = affected_rows._source_file
-            and transactions._file_sha256 = affected_rows._file_sha256
-            and transactions._line_number = affected_rows._line_number
+        on {{ lineage_match('transactions', 'affected_rows') }}
     {%- endif %}
 ),
 

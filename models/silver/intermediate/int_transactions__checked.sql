@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key=['_source_file', '_file_sha256', '_line_number'],
-    on_schema_change='fail',
 ) }}
 
 {#-
@@ -37,14 +35,17 @@ erasure_requests as (
     select * from {{ ref('int_erasure_requests__checked') }}
 ),
 
-known_customers as (
-    select distinct {{ normalized_customer_id('id') }} as customer_id
+customer_flags as (
+    -- one row per bronze customer id, flagged when erased (every erased id is a bronze one);
+    -- a semi-join, so the planner sees at most one row per customer and keeps the wide
+    -- transactions rows on the probe side of the join below
+    select distinct
+        {{ normalized_customer_id('id') }} as customer_id,
+        {{ normalized_customer_id('id') }} in (
+            select erased_customers.customer_id from erased_customers
+        ) as is_erased_customer
     from customers
     where {{ normalized_customer_id('id') }} is not null
-),
-
-erased_ids as (
-    select distinct customer_id from erased_customers
 ),
 
 erased_id_hashes as (
@@ -87,20 +88,19 @@ erased_id_hashes as (
             previous.transaction_id
         from previous
         left join rederived_lines
-            on
-                previous._source_file = rederived_lines._source_file
-                and previous._file_sha256 = rederived_lines._file_sha256
-                and previous._line_number = rederived_lines._line_number
+            on {{ lineage_match('previous', 'rederived_lines') }}
         where
             rederived_lines._line_number is not null
             or (
                 not previous.is_known_customer
-                and previous.customer_id in (select known_customers.customer_id from known_customers
-                )
+                and previous.customer_id in (select customer_flags.customer_id from customer_flags)
             )
             or (
                 not previous.is_erased
-                and previous.customer_id in (select erased_ids.customer_id from erased_ids)
+                and previous.customer_id in (
+                    select customer_flags.customer_id from customer_flags
+                    where customer_flags.is_erased_customer
+                )
             )
             or (
                 not previous.is_erased
@@ -150,10 +150,7 @@ transactions as (
         all_transactions
     {%- if is_incremental() %}
     inner join affected_rows
-        on
-            all_transactions._source_file = affected_rows._source_file
-            and all_transactions._file_sha256 = affected_rows._file_sha256
-            and all_transactions._line_number = affected_rows._line_number
+        on {{ lineage_match('all_transactions', 'affected_rows') }}
     {%- endif %}
 ),
 
@@ -163,68 +160,50 @@ scoped_lines as (
         transaction_lines
     {%- if is_incremental() %}
     inner join affected_rows
-        on
-            transaction_lines._source_file = affected_rows._source_file
-            and transaction_lines._file_sha256 = affected_rows._file_sha256
-            and transaction_lines._line_number = affected_rows._line_number
+        on {{ lineage_match('transaction_lines', 'affected_rows') }}
     {%- endif %}
 ),
 
 line_summaries as (
+    -- one pass over the lines, keyed by the file hash and line number (macros/lineage.sql)
     select
-        _source_file,
-        _file_sha256,
-        _line_number,
-        case when count(line_total) = count(*) then sum(line_total) end as lines_total
+        {{ lineage_file_hash('scoped_lines') }} as _file_hash,
+        scoped_lines._line_number,
+        case
+            when count(scoped_lines.line_total) = count(*) then sum(scoped_lines.line_total)
+        end as lines_total,
+        -- only the few rows with line errors are collected
+        {{ flatten_agg(
+            'scoped_lines._line_errors', 'scoped_lines.line_position',
+            only_when=list_size('scoped_lines._line_errors') ~ ' > 0'
+        ) }} as line_errors
     from scoped_lines
-    group by _source_file, _file_sha256, _line_number
-),
-
-line_error_summaries as (
-    -- only the few rows with line errors (aggregating every line's empty list is slow)
-    select
-        _source_file,
-        _file_sha256,
-        _line_number,
-        {{ flatten_agg('_line_errors', 'line_position') }} as line_errors
-    from scoped_lines
-    where {{ list_size('_line_errors') }} > 0
-    group by _source_file, _file_sha256, _line_number
+    group by {{ lineage_file_hash('scoped_lines') }}, scoped_lines._line_number
 ),
 
 joined as (
     select
         transactions.*,
         {{ normalized_customer_id('transactions.customer_id') }} as customer_key,
-        known_customers.customer_id is not null as is_known_customer,
+        customer_flags.customer_id is not null as is_known_customer,
         coalesce({{ json_array_size('transactions.purchases_products') }}, 0) as line_count,
         line_summaries.lines_total,
-        coalesce(line_error_summaries.line_errors, {{ empty_string_list() }}) as line_errors,
-        erased_ids.customer_id is not null
+        coalesce(line_summaries.line_errors, {{ empty_string_list() }}) as line_errors,
+        coalesce(customer_flags.is_erased_customer, false)
         or erased_id_hashes.subject_id_hash is not null
         or coalesce(transactions._erased, false) as is_erased
     from transactions
-    left join known_customers
-        on {{ normalized_customer_id('transactions.customer_id') }} = known_customers.customer_id
-    left join erased_ids
-        on {{ normalized_customer_id('transactions.customer_id') }} = erased_ids.customer_id
+    left join customer_flags
+        on {{ normalized_customer_id('transactions.customer_id') }} = customer_flags.customer_id
     left join erased_id_hashes
-        -- hashed only when the customer is unknown: erased_ids covers the known ones
+        -- hashed only when the customer is unknown: customer_flags covers the known ones
         on
             case
-                when known_customers.customer_id is null
+                when customer_flags.customer_id is null
                     then {{ salted_hash(normalized_customer_id('transactions.customer_id')) }}
             end = erased_id_hashes.subject_id_hash
     left join line_summaries
-        on
-            transactions._source_file = line_summaries._source_file
-            and transactions._file_sha256 = line_summaries._file_sha256
-            and transactions._line_number = line_summaries._line_number
-    left join line_error_summaries
-        on
-            transactions._source_file = line_error_summaries._source_file
-            and transactions._file_sha256 = line_error_summaries._file_sha256
-            and transactions._line_number = line_error_summaries._line_number
+        on {{ lineage_match('transactions', 'line_summaries', right_hashed=true) }}
 ),
 
 validated as (
@@ -237,16 +216,47 @@ validated as (
     from joined
 ),
 
+checked as (
+    -- the output columns: the raw bronze columns (and the record of valid rows) stay out of
+    -- the window below
+    select
+        _source_file,
+        _file_sha256,
+        _line_number,
+        _partition_date,
+        _partition_hour,
+        _ingested_at,
+        _source_type,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        {{ list_size('_errors') }} = 0 as _is_valid,
+        _errors,
+        is_erased,
+        lower(trim(transaction_id)) as transaction_id,
+        transaction_time,
+        customer_key as customer_id,
+        {{ erased_as_null("nullif(trim(delivery_address_address), '')") }} as delivery_address,
+        {{ erased_as_null("nullif(trim(delivery_address_postcode), '')") }} as delivery_postcode,
+        {{ erased_as_null("nullif(trim(delivery_address_city), '')") }} as delivery_city,
+        nullif(trim(delivery_address_country), '') as delivery_country,
+        purchases_total_cost as total_cost,
+        line_count,
+        case when {{ list_size('_errors') }} > 0 and not is_erased then record end as record,
+        is_known_customer,
+        _dlt_load_id
+    from validated
+),
+
 ranked as (
     -- de-duplication: the latest valid version of each transaction id
     select
         *,
-        {{ list_size('_errors') }} = 0 as _is_valid,
         row_number() over (
-            partition by {{ list_size('_errors') }} = 0, lower(trim(transaction_id))
+            partition by _is_valid, transaction_id
             order by {{ latest_version_first() }}
         ) as _version_rank
-    from validated
+    from checked
 ),
 
 final as (
@@ -264,16 +274,16 @@ final as (
         {{ row_status('_is_valid', '_version_rank') }} as _row_status,
         _errors,
         is_erased,
-        lower(trim(transaction_id)) as transaction_id,
+        transaction_id,
         transaction_time,
-        customer_key as customer_id,
-        {{ erased_as_null("nullif(trim(delivery_address_address), '')") }} as delivery_address,
-        {{ erased_as_null("nullif(trim(delivery_address_postcode), '')") }} as delivery_postcode,
-        {{ erased_as_null("nullif(trim(delivery_address_city), '')") }} as delivery_city,
-        nullif(trim(delivery_address_country), '') as delivery_country,
-        purchases_total_cost as total_cost,
+        customer_id,
+        delivery_address,
+        delivery_postcode,
+        delivery_city,
+        delivery_country,
+        total_cost,
         line_count,
-        case when not _is_valid and not is_erased then record end as record,
+        record,
         is_known_customer,
         _dlt_load_id,
         {{ batch_marker() }} as _batch_at
