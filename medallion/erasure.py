@@ -21,6 +21,8 @@ TARGETS = "silver.slv_erasure_targets"
 # What a Kafka dump line that could not be read as a message becomes once it is found to
 # name an erased customer: such a line has no fields to null, so it is replaced whole.
 REDACTED_DUMP_LINE = "(redacted: this dump line named an erased customer)"
+# Work-list rows rewritten per transaction (~50 MB of records each).
+BATCH_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,30 @@ def _row_match(table: str) -> str:
         """
 
 
+def _batch_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """How many batches the table's work-list rows are rewritten in (BATCH_ROWS at most each)."""
+    row = con.execute(f"select count(*) from {TARGETS} where bronze_table = ?", [table]).fetchone()
+    rows = int(row[0]) if row else 0
+    return max(1, -(-rows // BATCH_ROWS))
+
+
 def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rewrite the bronze rows listed in the targets model; return rows changed per table."""
+    """Rewrite the bronze rows listed in the targets model; return rows changed per table.
+
+    Each table is rewritten in batches of at most ``BATCH_ROWS`` work-list rows, one
+    transaction each: an UPDATE keeps the old and new values of every row it changes in
+    memory until it commits, which for hundreds of thousands of records is more than the
+    memory limit. A kill between batches loses nothing: rows already rewritten drop out of
+    the work list's match (their record equals the anonymized one), and the work list is
+    emptied only after the last batch.
+    """
     changed: dict[str, int] = {}
     if not _table_exists(con, "silver", "slv_erasure_targets"):
         return changed
-    con.execute("begin transaction")
-    try:
-        for table in _target_tables(con):
+    for table in _target_tables(con):
+        batches = _batch_count(con, table)
+        changed[table] = 0
+        for batch in range(batches):
             # Table names come from the work list, checked against the catalogue above, and
             # are quoted as identifiers; row values are parameters.
             result = con.execute(
@@ -89,18 +107,18 @@ def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 set record = cast(targets.anonymized_record as varchar)
                 from {TARGETS} as targets
                 where targets.bronze_table = ?
+                  and hash(
+                      targets._source_file, targets._line_number,
+                      targets._kafka_topic, targets._kafka_offset
+                  ) % ? = ?
                   {_row_match(table)}
                   and bronze_row.record is distinct from cast(targets.anonymized_record as varchar)
                 """,
-                [table],
+                [table, batches, batch],
             ).fetchone()
-            changed[table] = int(result[0]) if result else 0
-        # The work list is done: empty it with the rewrite, so it never shows stale work.
-        con.execute(f"delete from {TARGETS}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+            changed[table] += int(result[0]) if result else 0
+    # The work list is done: empty it, so it never shows stale work.
+    con.execute(f"delete from {TARGETS}")
     return changed
 
 

@@ -57,23 +57,17 @@ current_transactions as (
         {{ only_affected('transaction_id', keyword='and') }}
 ),
 
-current_lines as (
-    select transaction_lines.*
-    from transaction_lines
-    inner join current_transactions
-        on {{ lineage_match('transaction_lines', 'current_transactions') }}
-),
-
 quarantined_product_lines as (
-    -- lines whose product is in bronze but has no valid version (unknown ones are errors)
+    -- bronze rows with a line whose product is in bronze but has no valid version (unknown
+    -- ones are errors), keyed by file hash and line number (macros/lineage.sql); read from all
+    -- lines so current_transactions is read once (a CTE read twice is materialized)
     select distinct
-        transaction_lines._source_file,
-        transaction_lines._file_sha256,
+        {{ lineage_file_hash('transaction_lines') }} as _file_hash,
         transaction_lines._line_number
-    from current_lines as transaction_lines
+    from transaction_lines
     left join products
         on transaction_lines.sku = products.sku
-    where products.sku is null
+    where transaction_lines.is_known_product and products.sku is null
 ),
 
 flagged as (
@@ -85,7 +79,9 @@ flagged as (
     left join customers
         on current_transactions.customer_id = customers.customer_id
     left join quarantined_product_lines
-        on {{ lineage_match('current_transactions', 'quarantined_product_lines') }}
+        on {{ lineage_match(
+            'current_transactions', 'quarantined_product_lines', right_hashed=true
+        ) }}
 ),
 
 final as (
