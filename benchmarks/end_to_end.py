@@ -154,6 +154,10 @@ def main() -> None:
             started = time.perf_counter()
             generate(landing, args.transactions, args.days, args.seed)
             print(f"generated {args.transactions:,} lines in {time.perf_counter() - started:.0f} s")
+        for held_back in sorted(held.glob("date=*/hour=*")):
+            # An interrupted run's held-back hour goes back where it came from.
+            (landing / held_back.parent.name).mkdir(exist_ok=True)
+            shutil.move(held_back, landing / held_back.parent.name / held_back.name)
         for stale in (work / "warehouse", work / "baseline.duckdb", work / "reports", held):
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(
                 missing_ok=True
