@@ -63,7 +63,8 @@ def selection_key(selection: Sequence[str], exports: bool) -> str:
     return json.dumps({"selection": list(selection), "exports": exports})
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """True when the warehouse has the table ``schema.table``."""
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
@@ -74,7 +75,7 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 def bronze_state(con: duckdb.DuckDBPyConnection) -> BronzeState:
     """The completed loads of bronze (none when nothing was ever loaded)."""
     load_ids: list[str] = []
-    if _has_table(con, *LOADS_TABLE):
+    if table_exists(con, *LOADS_TABLE):
         rows = con.execute(
             "select load_id from bronze._dlt_loads where status = 0 order by load_id"
         ).fetchall()
@@ -94,7 +95,7 @@ def _load_order(load_id: str) -> tuple[float, str]:
 
 def read_states(con: duckdb.DuckDBPyConnection) -> list[BuildState]:
     """Every recorded build (none before the first successful one)."""
-    if not _has_table(con, STATE_SCHEMA, "build_state"):
+    if not table_exists(con, STATE_SCHEMA, "build_state"):
         return []
     rows = con.execute(
         f"""

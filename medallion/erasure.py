@@ -15,6 +15,7 @@ import duckdb
 
 from dlt_pipelines.kafka.names import DUMP_ERRORS_TABLE
 from dlt_pipelines.kafka.names import TABLE_PREFIX as TOPIC_TABLE_PREFIX
+from medallion.build_state import table_exists
 from medallion.warehouse_file import DuckDBConfig, rewrite_warehouse_file
 
 TARGETS = "silver.slv_erasure_targets"
@@ -36,14 +37,6 @@ class ErasureOutcome:
     def total_rows(self) -> int:
         """Bronze rows rewritten in all tables."""
         return sum(self.rows_rewritten.values())
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _target_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -93,7 +86,7 @@ def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     emptied only after the last batch.
     """
     changed: dict[str, int] = {}
-    if not _table_exists(con, "silver", "slv_erasure_targets"):
+    if not table_exists(con, "silver", "slv_erasure_targets"):
         return changed
     for table in _target_tables(con):
         batches = _batch_count(con, table)
@@ -132,7 +125,7 @@ def redact_dump_errors(con: duckdb.DuckDBPyConnection) -> int:
     number stay, so the dump accounting does not change.
     """
     needed = (("bronze", DUMP_ERRORS_TABLE), ("silver", "slv_customers"))
-    if not all(_table_exists(con, schema, table) for schema, table in needed):
+    if not all(table_exists(con, schema, table) for schema, table in needed):
         return 0
     result = con.execute(
         f"""

@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from medallion.build_state import STATE_SCHEMA
+from medallion.build_state import STATE_SCHEMA, table_exists
 from medallion.record.drift import (
     ALL_ROWS,
     bronze_relation,
@@ -79,14 +79,6 @@ _DDL = (
     f"create table if not exists {PENDING_FACTS} "
     f"(bronze_table varchar, {_FACT_COLUMNS}, rows bigint)",
 )
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def has_state(con: duckdb.DuckDBPyConnection) -> bool:
@@ -211,7 +203,7 @@ def _changed_loads(
     First the loads dlt committed that are not counted yet (their rows found through the
     zone maps); when they do not add up to bronze's row count, every load is recounted.
     """
-    if covered and _has_table(con, *DLT_LOADS):
+    if covered and table_exists(con, *DLT_LOADS):
         loads = con.execute("select load_id from bronze._dlt_loads").fetchall()
         committed = {str(row[0]) for row in loads}
         new = _load_counts(con, table, _load_filter(committed - covered.keys()))
@@ -378,7 +370,7 @@ def stage_rewrites(warehouse: Path, config: dict[str, str], project_dir: Path) -
         if not has_state(con):
             return
         try:
-            if not _has_table(con, *TARGETS):
+            if not table_exists(con, *TARGETS):
                 return
             if not _targets_readable(con):
                 logger.warning("schema drift: the erasure work list lacks row lineage; recounting")
