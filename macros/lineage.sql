@@ -24,9 +24,18 @@
 
 
 {#- Join condition: the rows of `left` and `right` come from the same bronze row. `right` may
-    instead carry the hash already, as `_file_hash` (`right_hashed=true`). -#}
+    instead carry the hash already, as `_file_hash` (`right_hashed=true`). In an incremental run
+    the plain columns are compared instead: the affected rows are few, and DuckDB pushes a join's
+    build-side values on plain columns into the probe side's scan as a filter (an IN list of the
+    affected files), so the bronze view parses only those files' rows. -#}
 {% macro lineage_match(left, right, right_hashed=false) -%}
-    {%- set right_hash = right ~ '._file_hash' if right_hashed else lineage_file_hash(right) %}
-    {{ lineage_file_hash(left) }} = {{ right_hash }}
-    and {{ left }}._line_number = {{ right }}._line_number
+    {%- set right_hash = right ~ '._file_hash' if right_hashed else lineage_file_hash(right) -%}
+    {%- if is_incremental() and not right_hashed -%}
+        {{ left }}._source_file = {{ right }}._source_file
+        and {{ left }}._file_sha256 = {{ right }}._file_sha256
+        and {{ left }}._line_number = {{ right }}._line_number
+    {%- else -%}
+        {{ lineage_file_hash(left) }} = {{ right_hash }}
+        and {{ left }}._line_number = {{ right }}._line_number
+    {%- endif -%}
 {%- endmacro %}

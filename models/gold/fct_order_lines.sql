@@ -26,6 +26,22 @@ products as (
 ),
 
 {% if is_incremental() %}
+    -- upstream imported again for each use, not one CTE read twice: DuckDB materializes a CTE
+    -- that is read more than once (here: every row of a large table)
+    new_transaction_lines as (
+        select transaction_id from {{ ref('slv_transaction_lines') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    new_orders as (
+        select transaction_id from {{ ref('fct_orders') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    stored_lines as (
+        select * from {{ this }}
+    ),
+
     previous as (
         select * from {{ this }}
     ),
@@ -34,7 +50,7 @@ products as (
         select distinct
             sku,
             product_category
-        from previous
+        from stored_lines
     ),
 
     changed_skus as (
@@ -46,11 +62,9 @@ products as (
     ),
 
     affected_ids as (
-        select transaction_id from all_transaction_lines
-        where _batch_at > {{ batch_watermark() }}
+        select transaction_id from new_transaction_lines
         union
-        select transaction_id from all_orders
-        where _batch_at > {{ batch_watermark() }}
+        select transaction_id from new_orders
         union
         select previous.transaction_id
         from previous

@@ -21,12 +21,22 @@ all_transaction_lines as (
 ),
 
 {% if is_incremental() %}
+    -- upstream imported again for each use, not one CTE read twice: DuckDB materializes a CTE
+    -- that is read more than once (here: every row of a large table)
+    new_transactions as (
+        select transaction_id from {{ ref('slv_transactions') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    new_transaction_lines as (
+        select transaction_id from {{ ref('slv_transaction_lines') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
     affected_ids as (
-        select transaction_id from all_transactions
-        where _batch_at > {{ batch_watermark() }}
+        select transaction_id from new_transactions
         union
-        select transaction_id from all_transaction_lines
-        where _batch_at > {{ batch_watermark() }}
+        select transaction_id from new_transaction_lines
     ),
 
 {% endif %}

@@ -21,6 +21,17 @@ with all_order_lines as (
 ),
 
 {% if is_incremental() %}
+    -- fct_order_lines imported once per use, each with only what it needs: DuckDB materializes
+    -- a CTE that is read more than once (here: every order line)
+    order_line_days as (
+        select order_date from {{ ref('fct_order_lines') }}
+    ),
+
+    new_order_line_days as (
+        select order_date from {{ ref('fct_order_lines') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
     previous as (
         select * from {{ this }}
     ),
@@ -37,13 +48,12 @@ with all_order_lines as (
         select
             order_date,
             count(*) as order_lines
-        from all_order_lines
+        from order_line_days
         group by order_date
     ),
 
     affected_days as (
-        select order_date from all_order_lines
-        where _batch_at > {{ batch_watermark() }}
+        select order_date from new_order_line_days
         union
         select coalesce(stored_day_lines.order_date, current_day_lines.order_date) as order_date
         from stored_day_lines

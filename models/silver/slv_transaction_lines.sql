@@ -26,6 +26,17 @@ products as (
 ),
 
 {% if is_incremental() %}
+    -- upstream imported again for each use, not one CTE read twice: DuckDB materializes a CTE
+    -- that is read more than once (here: every row of a large table)
+    new_transactions as (
+        select transaction_id from {{ ref('slv_transactions') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    stored_lines as (
+        select * from {{ this }}
+    ),
+
     previous as (
         select * from {{ this }}
     ),
@@ -35,7 +46,7 @@ products as (
             sku,
             catalogue_price,
             is_product_quarantined
-        from previous
+        from stored_lines
     ),
 
     changed_skus as (
@@ -49,8 +60,7 @@ products as (
     ),
 
     affected_ids as (
-        select transaction_id from transactions
-        where _batch_at > {{ batch_watermark() }}
+        select transaction_id from new_transactions
         union
         select previous.transaction_id
         from previous

@@ -32,13 +32,19 @@ products as (
 ),
 
 {% if is_incremental() %}
+    -- upstream imported again for each use, not one CTE read twice: DuckDB materializes a CTE
+    -- that is read more than once (here: every row of a large table)
+    new_checked as (
+        select transaction_id from {{ ref('int_transactions__checked') }}
+        where _batch_at > {{ batch_watermark() }} and transaction_id is not null
+    ),
+
     previous as (
         select * from {{ this }}
     ),
 
     affected_ids as (
-        select transaction_id from checked
-        where _batch_at > {{ batch_watermark() }} and transaction_id is not null
+        select transaction_id from new_checked
         union
         select transaction_id from previous
         where

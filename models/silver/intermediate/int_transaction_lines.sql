@@ -27,23 +27,31 @@ products as (
     select * from {{ ref('brz_products') }}
 ),
 
+{% if is_incremental() %}
+    -- bronze imported twice, not one CTE read twice: DuckDB materializes a CTE that is read
+    -- twice, which here is every bronze row parsed
+    new_transactions as (
+        select * from {{ ref('brz_transactions') }}
+        where _dlt_load_id > {{ load_watermark() }}
+    ),
+
+    previous_lines as (
+        select * from {{ this }}
+    ),
+
+{% endif %}
 known_products as (
     select distinct sku from products
     where sku is not null
 ),
 
 {% if is_incremental() %}
-    previous_lines as (
-        select * from {{ this }}
-    ),
-
     affected_rows as (
         select
             _source_file,
             _file_sha256,
             _line_number
-        from transactions
-        where _dlt_load_id > {{ load_watermark() }}
+        from new_transactions
         union
         select
             previous_lines._source_file,
