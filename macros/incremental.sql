@@ -16,6 +16,15 @@
     A full build (no table yet, or --full-refresh) reads everything: the same SQL without the
     affected-key filters, so a full refresh gives the same rows by construction.
     Keys that vanish upstream are removed by `delete_vanished_keys` (a post-hook).
+
+    Writing the incremental SQL so that it costs what is new (measured at 10M lines):
+      - import a large relation once per use, each with its own filter (`new_transactions`:
+        `_dlt_load_id > load_watermark()`), never one CTE read twice: DuckDB materializes a CTE
+        that a query reads twice, which made a one-hour refresh parse all of bronze;
+      - join the affected rows to bronze on the plain lineage columns (`lineage_match` does so
+        in incremental runs), so their files reach the bronze scan as a filter;
+      - where DuckDB's row estimates turn such a join around (bronze on the build side), pin
+        the join sides for that model (macros/join_sides.sql).
 -#}
 
 
