@@ -21,8 +21,7 @@ with all_order_lines as (
 ),
 
 {% if is_incremental() %}
-    -- fct_order_lines imported once per use, each with only what it needs: DuckDB materializes
-    -- a CTE that is read more than once (here: every order line)
+    -- one import per use, never one CTE read twice (macros/incremental.sql)
     order_line_days as (
         select order_date from {{ ref('fct_order_lines') }}
     ),

@@ -26,8 +26,7 @@ products as (
 ),
 
 {% if is_incremental() %}
-    -- upstream imported again for each use, not one CTE read twice: DuckDB materializes a CTE
-    -- that is read more than once (here: every row of a large table)
+    -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_transactions as (
         select transaction_id from {{ ref('slv_transactions') }}
         where _batch_at > {{ batch_watermark() }}

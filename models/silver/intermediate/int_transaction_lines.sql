@@ -28,8 +28,7 @@ products as (
 ),
 
 {% if is_incremental() %}
-    -- bronze imported twice, not one CTE read twice: DuckDB materializes a CTE that is read
-    -- twice, which here is every bronze row parsed
+    -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_transactions as (
         select * from {{ ref('brz_transactions') }}
         where _dlt_load_id > {{ load_watermark() }}

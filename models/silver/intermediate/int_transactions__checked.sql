@@ -38,8 +38,7 @@ erasure_requests as (
 ),
 
 {% if is_incremental() %}
-    -- large relations are imported once per use, not one CTE read twice: DuckDB materializes a
-    -- CTE that is read twice (here: every bronze row parsed, every line, every stored row)
+    -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_transactions as (
         select * from {{ ref('brz_transactions') }}
         where _dlt_load_id > {{ load_watermark() }}
