@@ -157,6 +157,22 @@ def covering_build(
     return max(covering, key=lambda s: s.built_at, default=None)
 
 
+def tested_bronze_through(warehouse: Path, config: dict[str, str], code_sha256: str) -> str | None:
+    """The newest bronze load whose rows, and every older load's, passed a build's tests.
+
+    That is the last load of the latest successful build of the whole project (no selection)
+    with this code: a build with a selection runs only some tests, and other code may test
+    differently. None when there is no such build (then a build tests every bronze row).
+    """
+    if not warehouse.is_file():
+        return None
+    with open_warehouse(warehouse, config) as con:
+        states = read_states(con)
+    full_builds = [s for s in states if not s.selection and s.code_sha256 == code_sha256]
+    latest = max(full_builds, key=lambda s: s.built_at, default=None)
+    return None if latest is None else latest.bronze.last_load_id
+
+
 def record_build(warehouse: Path, config: dict[str, str], state: BuildState) -> None:
     """Record a successful build (replacing the row of the same kind of build)."""
     with duckdb.connect(str(warehouse), config=dict(config)) as con:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from medallion.build_state import (
     covering_build,
     current_bronze,
     record_build,
+    tested_bronze_through,
 )
 from medallion.erasure import ErasureOutcome, finalise_erasure
 from medallion.ingest_view import ingest_counts, kafka_counts
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("medallion.run")
 BUILD_STEPS = ("dbt build", "erasure", "exports")
 CHECK_STEP = "up-to-date check"
+# The dbt variable naming the newest bronze load already tested (macros/tests/where_batch.sql).
+BRONZE_TESTED_THROUGH_VAR = "bronze_tested_through"
 # Modules dlt's DuckDB destination imports on first use (its configuration plugins, pandas)
 # and those the run record needs: start-up work, done before the steps are timed.
 STARTUP_MODULES = (
@@ -263,7 +267,7 @@ def run_pipeline(
                 steps.skip(name, "nothing changed since the last successful build")
             return result
 
-        _build(options, result, steps, selection, settings)
+        _build(options, result, steps, selection, settings, code)
         if result.status == "success":
             _record_build_state(options, result, selection, settings, code)
     except (IngestError, LandingZoneError, ValueError, StepFailed) as error:
@@ -281,10 +285,21 @@ def _build(
     steps: _Steps,
     selection: list[str],
     settings: dict[str, str],
+    code: str,
 ) -> None:
     """dbt build, erasure finalisation and exports; a step that cannot go on raises."""
     steps.start("dbt build")
     dbt_args = [*selection, *(["--full-refresh"] if options.full_refresh else [])]
+    tested_through = None
+    if not options.full_refresh:
+        try:
+            tested_through = tested_bronze_through(options.warehouse, settings, code)
+        except duckdb.Error as error:
+            raise StepFailed("reading the build state", error) from error
+    if tested_through is not None:
+        # Tests of bronze keep to the loads no successful build has tested yet
+        # (macros/tests/where_batch.sql); bronze rows never change except by erasure.
+        dbt_args += ["--vars", json.dumps({BRONZE_TESTED_THROUGH_VAR: tested_through})]
     result.dbt = run_dbt("build", options.warehouse, dbt_args)
     passed = sum(1 for node in result.dbt.nodes if node.status in {"success", "pass"})
     dbt_counts: dict[str, object] = {

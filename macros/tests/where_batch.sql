@@ -8,17 +8,19 @@
     check: per-row rules, references to other models, and uniqueness of keys that each run
     rewrites whole (delete+insert by unique_key replaces every stored row of a key it writes).
     A test over the whole table (gold's equal_sum) sets its own `where: "true"`.
+    Bronze (tables and views with `_dlt_load_id`): when the runner passes the variable
+    bronze_tested_through (the newest load a successful build of the whole project with the same
+    code has tested, medallion/build_state.py), a build tests only the rows of newer loads.
+    Bronze rows are only ever appended (erasure nulls personal fields, which no bronze test
+    reads as a failure). Key uniqueness is the exception: a new row can repeat an old key, so
+    unique and unique_combination tests always read the whole relation.
     Overrides dbt's get_where_subquery (dbt/include/global_project/macros/materializations/
     tests/where_subquery.sql), which generic tests call on the model they test.
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where and '__this_batch__' in where -%}
-        {%- set batch_filter = 'true' -%}
-        {%- if execute and flags.WHICH == 'build' and is_incremental_model(relation) -%}
-            {%- set batch_filter = '_batch_at = ' ~ batch_marker() -%}
-        {%- endif -%}
-        {%- set where = where | replace('__this_batch__', batch_filter) -%}
+        {%- set where = where | replace('__this_batch__', this_batch_filter(relation)) -%}
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}
@@ -27,6 +29,21 @@
         {%- do return(filtered) -%}
     {%- endif -%}
     {%- do return(relation) -%}
+{%- endmacro %}
+
+
+{#- The filter __this_batch__ stands for on `relation` (see above): the rows this build wrote
+    or loaded, or 'true'. Singular tests call it on the models they read. -#}
+{% macro this_batch_filter(relation) -%}
+    {%- if execute and flags.WHICH == 'build' -%}
+        {%- if is_incremental_model(relation) -%}
+            {{ return('_batch_at = ' ~ batch_marker()) }}
+        {%- elif is_untested_bronze_scope(relation) -%}
+            {%- set tested_through = var('bronze_tested_through') | string -%}
+            {{ return("_dlt_load_id > '" ~ tested_through | replace("'", "''") ~ "'") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('true') }}
 {%- endmacro %}
 
 
@@ -43,4 +60,21 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(found.incremental) }}
+{%- endmacro %}
+
+
+{#- True when a build may test only the new loads of `relation`: the runner named the loads
+    already tested, `relation` is a bronze table or view with lineage to dlt loads, and the test
+    (the node being compiled, `model`) is not a key-uniqueness test. -#}
+{% macro is_untested_bronze_scope(relation) -%}
+    {%- if var('bronze_tested_through', none) is none or relation.schema | lower != 'bronze' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set metadata = model.test_metadata if model.test_metadata is defined else none -%}
+    {%- set test_name = metadata.name if metadata else none -%}
+    {%- if test_name in ('unique', 'unique_combination') -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
+    {{ return('_dlt_load_id' in columns | map('lower') | list) }}
 {%- endmacro %}

@@ -12,7 +12,9 @@
     Incremental (macros/incremental.sql), delete+insert by transaction_id. Affected ids: those
     of int_transactions__checked rows written since this model's last batch, of stored rows
     whose customer was quarantined and now has a valid version, and of stored rows with a
-    quarantined product (re-checked every run; a product can only turn valid).
+    quarantined product none of whose lines has one any more (a product can only turn valid).
+    Re-checking every stored row with a quarantined product instead rewrote ~100k transactions
+    from every day in each refresh at 10M lines, and so every day of the daily marts.
 -#}
 
 with checked as (
@@ -38,19 +40,44 @@ products as (
         where _batch_at > {{ batch_watermark() }} and transaction_id is not null
     ),
 
-    previous as (
+    previous_flagged as (
         select * from {{ this }}
+        where has_quarantined_product or is_customer_quarantined
     ),
 
+{% endif %}
+quarantined_product_lines as (
+    -- bronze rows with a line whose product is in bronze but has no valid version (unknown
+    -- ones are errors), keyed by file hash and line number (macros/lineage.sql); read from all
+    -- lines so current_transactions is read once (a CTE read twice is materialized; this one
+    -- is small)
+    select distinct
+        {{ lineage_file_hash('transaction_lines') }} as _file_hash,
+        transaction_lines._line_number
+    from transaction_lines
+    left join products
+        on transaction_lines.sku = products.sku
+    where transaction_lines.is_known_product and products.sku is null
+),
+
+{% if is_incremental() %}
     affected_ids as (
         select transaction_id from new_checked
         union
-        select transaction_id from previous
+        select previous_flagged.transaction_id
+        from previous_flagged
+        left join quarantined_product_lines
+            on {{ lineage_match(
+                'previous_flagged', 'quarantined_product_lines', right_hashed=true
+            ) }}
         where
-            has_quarantined_product
+            (
+                previous_flagged.has_quarantined_product
+                and quarantined_product_lines._line_number is null
+            )
             or (
-                is_customer_quarantined
-                and customer_id in (select customers.customer_id from customers)
+                previous_flagged.is_customer_quarantined
+                and previous_flagged.customer_id in (select customers.customer_id from customers)
             )
     ),
 
@@ -60,19 +87,6 @@ current_transactions as (
     where
         _row_status = 'current'
         {{ only_affected('transaction_id', keyword='and') }}
-),
-
-quarantined_product_lines as (
-    -- bronze rows with a line whose product is in bronze but has no valid version (unknown
-    -- ones are errors), keyed by file hash and line number (macros/lineage.sql); read from all
-    -- lines so current_transactions is read once (a CTE read twice is materialized)
-    select distinct
-        {{ lineage_file_hash('transaction_lines') }} as _file_hash,
-        transaction_lines._line_number
-    from transaction_lines
-    left join products
-        on transaction_lines.sku = products.sku
-    where transaction_lines.is_known_product and products.sku is null
 ),
 
 flagged as (

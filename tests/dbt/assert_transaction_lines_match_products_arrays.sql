@@ -2,15 +2,34 @@
     Fails when silver transaction lines do not match the nested purchases.products arrays: per
     silver transaction, the array's element count (json array length, independent of the
     unnesting) must equal its number of silver lines, and the line totals must add up to
-    total_cost.
+    total_cost. In a build it checks the transactions this build wrote to either model
+    (macros/tests/where_batch.sql); elsewhere every transaction.
 -#}
 
-with transactions as (
+with batch_transactions as (
+    select transaction_id from {{ ref('slv_transactions') }}
+    where {{ this_batch_filter(ref('slv_transactions')) }}
+),
+
+batch_lines as (
+    select transaction_id from {{ ref('slv_transaction_lines') }}
+    where {{ this_batch_filter(ref('slv_transaction_lines')) }}
+),
+
+batch_ids as (
+    select transaction_id from batch_transactions
+    union
+    select transaction_id from batch_lines
+),
+
+transactions as (
     select * from {{ ref('slv_transactions') }}
+    where transaction_id in (select batch_ids.transaction_id from batch_ids)
 ),
 
 transaction_lines as (
     select * from {{ ref('slv_transaction_lines') }}
+    where transaction_id in (select batch_ids.transaction_id from batch_ids)
 ),
 
 line_summaries as (
