@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.gold.helpers import copy_project
-from tests.refresh.helpers import Place
+from tests.refresh.helpers import Place, demo_landing
 
 pytestmark = pytest.mark.slow
 
@@ -64,11 +64,7 @@ def project(root: Path) -> Path:
 def test_a_product_that_turns_valid_reaches_its_stored_transactions(
     root: Path, project: Path
 ) -> None:
-    landing = root / "landing"
-    made = Place.under(root / "demo").run(
-        "demo", "--out", str(landing), "--days", "1", "--transactions", "200", project=project
-    )
-    assert made.returncode == 0, made.stderr
+    landing = demo_landing(root, project)
     transactions_file = sorted(landing.glob("date=*/hour=*/transactions.json.gz"))[0]
     first_transaction = json.loads(read_lines(transactions_file)[0])
     sku = first_transaction["purchases"]["products"][0]["sku"]

@@ -89,6 +89,16 @@ class Place:
         return counts
 
 
+def demo_landing(root: Path, project: Path) -> Path:
+    """A small generated landing zone (one day, 200 transactions) at ``root / "landing"``."""
+    folder = root / "landing"
+    made = Place.under(root / "demo").run(
+        "demo", "--out", str(folder), "--days", "1", "--transactions", "200", project=project
+    )
+    assert made.returncode == 0, made.stderr
+    return folder
+
+
 @dataclass(frozen=True)
 class Command:
     """A finished command: exit code and output."""

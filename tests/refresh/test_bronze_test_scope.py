@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from tests.gold.helpers import copy_project
-from tests.refresh.helpers import Command, Place
+from tests.refresh.helpers import Command, Place, demo_landing
 
 pytestmark = pytest.mark.slow
 
@@ -47,12 +47,7 @@ def place(root: Path) -> Place:
 
 @pytest.fixture(scope="module")
 def landing(root: Path, project: Path) -> Path:
-    folder = root / "landing"
-    made = Place.under(root / "demo").run(
-        "demo", "--out", str(folder), "--days", "1", "--transactions", "200", project=project
-    )
-    assert made.returncode == 0, made.stderr
-    return folder
+    return demo_landing(root, project)
 
 
 @pytest.fixture(scope="module")

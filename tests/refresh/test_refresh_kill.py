@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.gold.helpers import copy_project
-from tests.refresh.helpers import PLAN, Command, Place
+from tests.refresh.helpers import PLAN, Command, Place, demo_landing
 
 pytestmark = pytest.mark.slow
 
@@ -40,12 +40,7 @@ def project(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def landing(root: Path, project: Path) -> Path:
-    folder = root / "landing"
-    made = Place.under(root / "demo").run(
-        "demo", "--out", str(folder), "--days", "1", "--transactions", "200", project=project
-    )
-    assert made.returncode == 0, made.stderr
-    return folder
+    return demo_landing(root, project)
 
 
 def refresh_args(landing: Path) -> tuple[str, ...]:

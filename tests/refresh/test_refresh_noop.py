@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from tests.gold.helpers import copy_project
-from tests.refresh.helpers import PLAN, TOPIC, TOPIC_TABLE, Command, Place, write_dumps
+from tests.refresh.helpers import (
+    PLAN,
+    TOPIC,
+    TOPIC_TABLE,
+    Command,
+    Place,
+    demo_landing,
+    write_dumps,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +42,7 @@ def project(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def landing(root: Path, project: Path) -> Path:
-    place = Place.under(root / "demo")
-    folder = root / "landing"
-    made = place.run(
-        "demo", "--out", str(folder), "--days", "1", "--transactions", "200", project=project
-    )
-    assert made.returncode == 0, made.stderr
-    return folder
+    return demo_landing(root, project)
 
 
 @pytest.fixture(scope="module")
