@@ -57,7 +57,14 @@
             {%- set watermark = result.rows[0][0] -%}
         {%- endif -%}
     {%- endif -%}
-    '{{ watermark | replace("'", "''") }}'
+    {{ load_id_literal(watermark) }}
+{%- endmacro %}
+
+
+{#- A dlt load id as a SQL string literal (a constant, so a filter on `_dlt_load_id` with it is
+    pushed down to the bronze scan). Also used by macros/tests/where_batch.sql. -#}
+{% macro load_id_literal(load_id) -%}
+    '{{ load_id | string | replace("'", "''") }}'
 {%- endmacro %}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,12 +149,9 @@ def covering_build(
     code_sha256: str,
 ) -> BuildState | None:
     """The recorded build that already covers this request, if any."""
-    if not warehouse.is_file():
-        return None
-    with open_warehouse(warehouse, config) as con:
-        states = read_states(con)
-    covering = [s for s in states if s.covers(selection, exports, bronze, code_sha256)]
-    return max(covering, key=lambda s: s.built_at, default=None)
+    return _latest_build(
+        warehouse, config, lambda state: state.covers(selection, exports, bronze, code_sha256)
+    )
 
 
 def tested_bronze_through(warehouse: Path, config: dict[str, str], code_sha256: str) -> str | None:
@@ -164,13 +161,21 @@ def tested_bronze_through(warehouse: Path, config: dict[str, str], code_sha256: 
     with this code: a build with a selection runs only some tests, and other code may test
     differently. None when there is no such build (then a build tests every bronze row).
     """
+    latest = _latest_build(
+        warehouse, config, lambda state: not state.selection and state.code_sha256 == code_sha256
+    )
+    return None if latest is None else latest.bronze.last_load_id
+
+
+def _latest_build(
+    warehouse: Path, config: dict[str, str], keep: Callable[[BuildState], bool]
+) -> BuildState | None:
+    """The latest recorded build that ``keep`` accepts (none when the file does not exist)."""
     if not warehouse.is_file():
         return None
     with open_warehouse(warehouse, config) as con:
         states = read_states(con)
-    full_builds = [s for s in states if not s.selection and s.code_sha256 == code_sha256]
-    latest = max(full_builds, key=lambda s: s.built_at, default=None)
-    return None if latest is None else latest.bronze.last_load_id
+    return max(filter(keep, states), key=lambda state: state.built_at, default=None)
 
 
 def record_build(warehouse: Path, config: dict[str, str], state: BuildState) -> None:

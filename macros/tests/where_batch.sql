@@ -39,8 +39,7 @@
         {%- if is_incremental_model(relation) -%}
             {{ return('_batch_at = ' ~ batch_marker()) }}
         {%- elif is_untested_bronze_scope(relation) -%}
-            {%- set tested_through = var('bronze_tested_through') | string -%}
-            {{ return("_dlt_load_id > '" ~ tested_through | replace("'", "''") ~ "'") }}
+            {{ return('_dlt_load_id > ' ~ load_id_literal(var('bronze_tested_through'))) }}
         {%- endif -%}
     {%- endif -%}
     {{ return('true') }}
