@@ -2,8 +2,11 @@
 
 dbt decides what to erase (``silver.slv_erasure_targets``: the bronze rows of erased
 subjects that still hold personal data, each with its anonymized record). This module
-only applies that decision to bronze, then rewrites the warehouse file so the old values
-do not survive in DuckDB's free blocks (see ``warehouse_file``).
+applies that decision while it rewrites the warehouse file (see ``warehouse_file``): the
+fresh file receives the anonymized records in place of the clear ones, so the personal
+values are never updated in place and no free block of any file keeps them. The swap to the
+fresh file is atomic; until it happens the old file, with its work list, is untouched, and
+the next build lists the same work again.
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ TARGETS = "silver.slv_erasure_targets"
 # What a Kafka dump line that could not be read as a message becomes once it is found to
 # name an erased customer: such a line has no fields to null, so it is replaced whole.
 REDACTED_DUMP_LINE = "(redacted: this dump line named an erased customer)"
-# Work-list rows rewritten per transaction (~50 MB of records each).
-BATCH_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -39,121 +40,132 @@ class ErasureOutcome:
         return sum(self.rows_rewritten.values())
 
 
-def _target_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The bronze tables the work list names that exist (topic tables exist once loaded)."""
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _target_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Work-list rows per bronze table the list names that exists (topic tables exist once
+    loaded). The list holds only rows whose record differs from the anonymized one."""
     rows = con.execute(
         f"""
-        select distinct targets.bronze_table
+        select targets.bronze_table, count(*)
         from {TARGETS} as targets
         inner join information_schema.tables as existing
             on existing.table_schema = 'bronze' and existing.table_name = targets.bronze_table
+        group by 1
         order by 1
         """
     ).fetchall()
-    return [str(row[0]) for row in rows]
+    return {str(table): int(count) for table, count in rows}
 
 
 def _row_match(table: str) -> str:
     """How a work-list row finds its bronze row: file lineage, or a message's coordinates."""
     if table.startswith(TOPIC_TABLE_PREFIX):
         return """
-                  and targets._kafka_topic = bronze_row.topic
+                  targets._kafka_topic = bronze_row.topic
                   and targets._kafka_partition = bronze_row."partition"
                   and targets._kafka_offset = bronze_row."offset"
         """
     return """
-                  and targets._source_file = bronze_row._source_file
+                  targets._source_file = bronze_row._source_file
                   and targets._file_sha256 = bronze_row._file_sha256
                   and targets._line_number = bronze_row._line_number
         """
 
 
-def _batch_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    """How many batches the table's work-list rows are rewritten in (BATCH_ROWS at most each)."""
-    row = con.execute(f"select count(*) from {TARGETS} where bronze_table = ?", [table]).fetchone()
-    rows = int(row[0]) if row else 0
-    return max(1, -(-rows // BATCH_ROWS))
+def anonymized_rows(table: str) -> str:
+    """The rows of a bronze table with the work list's anonymized records in place.
 
-
-def apply_bronze_erasure(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rewrite the bronze rows listed in the targets model; return rows changed per table.
-
-    Each table is rewritten in batches of at most ``BATCH_ROWS`` work-list rows, one
-    transaction each: an UPDATE keeps the old and new values of every row it changes in
-    memory until it commits, which for hundreds of thousands of records is more than the
-    memory limit. A kill between batches loses nothing: rows already rewritten drop out of
-    the work list's match (their record equals the anonymized one), and the work list is
-    emptied only after the last batch.
+    The work list has one row per bronze row at most (its key is tested unique), so the
+    left join keeps every bronze row exactly once.
     """
-    changed: dict[str, int] = {}
-    if not table_exists(con, "silver", "slv_erasure_targets"):
-        return changed
-    for table in _target_tables(con):
-        batches = _batch_count(con, table)
-        changed[table] = 0
-        for batch in range(batches):
-            # Table names come from the work list, checked against the catalogue above, and
-            # are quoted as identifiers; row values are parameters.
-            result = con.execute(
-                f"""
-                update bronze."{table.replace('"', '""')}" as bronze_row
-                set record = cast(targets.anonymized_record as varchar)
-                from {TARGETS} as targets
-                where targets.bronze_table = ?
-                  and hash(
-                      targets._source_file, targets._line_number,
-                      targets._kafka_topic, targets._kafka_offset
-                  ) % ? = ?
-                  {_row_match(table)}
-                  and bronze_row.record is distinct from cast(targets.anonymized_record as varchar)
-                """,
-                [table, batches, batch],
-            ).fetchone()
-            changed[table] += int(result[0]) if result else 0
-    # The work list is done: empty it, so it never shows stale work.
-    con.execute(f"delete from {TARGETS}")
-    return changed
+    # Table names come from the catalogue (see _target_tables) and are quoted.
+    quoted = '"' + table.replace('"', '""') + '"'
+    return f"""
+        select bronze_row.* replace (
+            case
+                when targets.bronze_table is null then bronze_row.record
+                else cast(targets.anonymized_record as varchar)
+            end as record
+        )
+        from bronze.{quoted} as bronze_row
+        left join (
+            select * from {TARGETS} where bronze_table = {_sql_string(table)}
+        ) as targets
+            on {_row_match(table)}
+    """
 
 
-def redact_dump_errors(con: duckdb.DuckDBPyConnection) -> int:
-    """Replace the unreadable Kafka dump lines that name an erased customer; return how many.
+_NAMES_ERASED_CUSTOMER = """
+    exists (
+        select 1 from silver.slv_customers as customer
+        where customer.is_erased
+          and (
+              contains(dump_error.line, '"' || customer.customer_id || '"')
+              or contains(dump_error.line, '"' || customer.customer_id || '\\"')
+          )
+    )
+"""
+
+
+def dump_error_redactions(con: duckdb.DuckDBPyConnection) -> int:
+    """How many unreadable Kafka dump lines name an erased customer and are not redacted yet.
 
     Lines of ``bronze.kafka_dump_errors`` are kept verbatim for diagnosis, so one may hold a
-    record of an erased customer that never became a message. A line is redacted when it
-    holds an erased customer id as a JSON string (``"123456"``, or escaped inside a
-    payload string: ``\\"123456\\"``); its reason, file and line
-    number stay, so the dump accounting does not change.
+    record of an erased customer that never became a message. A line names one when it
+    holds an erased customer id as a JSON string (``"123456"``, or escaped inside a payload
+    string: ``\\"123456\\"``). Such a line is replaced whole (see ``redacted_dump_errors``);
+    its reason, file and line number stay, so the dump accounting does not change.
     """
     needed = (("bronze", DUMP_ERRORS_TABLE), ("silver", "slv_customers"))
     if not all(table_exists(con, schema, table) for schema, table in needed):
         return 0
-    result = con.execute(
+    row = con.execute(
         f"""
-        update bronze.{DUMP_ERRORS_TABLE} as dump_error
-        set line = ?
-        where dump_error.line <> ?
-          and exists (
-              select 1 from silver.slv_customers as customer
-              where customer.is_erased
-                and (
-                    contains(dump_error.line, '"' || customer.customer_id || '"')
-                    or contains(dump_error.line, '"' || customer.customer_id || '\\"')
-                )
-          )
+        select count(*) from bronze.{DUMP_ERRORS_TABLE} as dump_error
+        where dump_error.line <> ? and {_NAMES_ERASED_CUSTOMER}
         """,
-        [REDACTED_DUMP_LINE, REDACTED_DUMP_LINE],
+        [REDACTED_DUMP_LINE],
     ).fetchone()
-    return int(result[0]) if result else 0
+    return int(row[0]) if row else 0
+
+
+def redacted_dump_errors() -> str:
+    """The rows of ``bronze.kafka_dump_errors`` with the lines that name an erased customer
+    replaced by ``REDACTED_DUMP_LINE``."""
+    return f"""
+        select dump_error.* replace (
+            case
+                when {_NAMES_ERASED_CUSTOMER} then {_sql_string(REDACTED_DUMP_LINE)}
+                else dump_error.line
+            end as line
+        )
+        from bronze.{DUMP_ERRORS_TABLE} as dump_error
+    """
 
 
 def finalise_erasure(warehouse: Path, config: DuckDBConfig | None = None) -> ErasureOutcome:
-    """Apply dbt's erasure decisions to bronze and, when anything changed, rewrite the file."""
+    """Apply dbt's erasure decisions to bronze by rewriting the file, when there are any.
+
+    The fresh file gets every bronze row of the work list with its anonymized record, the
+    dump lines naming erased customers redacted, and an empty work list (the work is done).
+    """
     with duckdb.connect(str(warehouse), config=dict(config or {})) as con:
-        changed = apply_bronze_erasure(con)
-        redacted = redact_dump_errors(con)
-        if redacted:
-            changed[DUMP_ERRORS_TABLE] = redacted
+        has_work_list = table_exists(con, "silver", "slv_erasure_targets")
+        changed = _target_tables(con) if has_work_list else {}
+        redacted = dump_error_redactions(con)
+    if redacted:
+        changed[DUMP_ERRORS_TABLE] = redacted
     if not any(changed.values()):
         return ErasureOutcome(changed, file_rewritten=False)
-    rewrite_warehouse_file(warehouse, config)
+    queries = {
+        ("bronze", table): anonymized_rows(table) for table in changed if table != DUMP_ERRORS_TABLE
+    }
+    if redacted:
+        queries[("bronze", DUMP_ERRORS_TABLE)] = redacted_dump_errors()
+    if has_work_list:
+        queries[("silver", "slv_erasure_targets")] = f"select * from {TARGETS} limit 0"
+    rewrite_warehouse_file(warehouse, config, queries)
     return ErasureOutcome(changed, file_rewritten=True)
