@@ -149,8 +149,13 @@
     with a common lineage, and every field of `fields` extracted from `record` and typed. The
     models keep their own field lists, which the run record's schema-drift check reads too.
     `unknown_fields`: also list the record's top-level keys that `fields` does not declare
-    (`_unknown_fields`, schema drift); off (null) for a model of a few fields only. -#}
-{% macro bronze_model(source_table, fields, kafka_table=none, unknown_fields=true) -%}
+    (`_unknown_fields`, schema drift); off (null) for a model of a few fields only.
+    `only_rows`: the name of a relation of lineage keys (one row per bronze row) in scope where
+    the macro is used; only those rows are read and parsed. A join with the view would come
+    after the parse of every row (DuckDB does not move a join below a projection). -#}
+{% macro bronze_model(
+    source_table, fields, kafka_table=none, unknown_fields=true, only_rows=none
+) -%}
 with file_rows as (
     select * from {{ file_source(source_table) }}
 ),
@@ -169,11 +174,20 @@ source as (
     from kafka_messages
 ),
 
+{% if only_rows %}
+    wanted_rows as (
+        select source.*
+        from source
+        inner join {{ only_rows }} as wanted_keys
+            on {{ lineage_match('source', 'wanted_keys') }}
+    ),
+
+{% endif %}
 parsed as (
     select
         *,
         case when _is_valid_json then record end as _json_record
-    from source
+    from {{ 'wanted_rows' if only_rows else 'source' }}
 ),
 
 field_lists as (

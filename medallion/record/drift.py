@@ -1,8 +1,8 @@
 """Schema drift: input fields that no model reads, and expected fields gone missing.
 
-The expected fields of an entity are the ``fields`` list its bronze model declares
-(``models/bronze/brz_<table>.sql``, see ``macros/bronze.sql``): that list is read here from the
-model file itself (parsed by Jinja2, never rendered), so the models and this report cannot
+The expected fields of an entity are the ``fields`` its bronze model extracts, declared once in
+``macros/bronze_fields.sql`` (see ``macros/bronze.sql``): that literal is read here from the
+macro file itself (parsed by Jinja2, never rendered), so the models and this report cannot
 disagree. Keys are compared level by level: the record's top level, then every declared object
 field that declares children (``delivery_address.city``). Fields starting with ``_`` are the
 erasure finaliser's markers: they are expected, never reported missing, and the rows that carry
@@ -27,7 +27,7 @@ import duckdb
 import jinja2
 from jinja2 import nodes
 
-BRONZE_MODELS = Path("models") / "bronze"
+BRONZE_FIELDS = Path("macros") / "bronze_fields.sql"
 FIELDS_VARIABLE = "fields"
 MARKER_PREFIX = "_"
 # Part of the digest of a table's expected fields: counted facts are recounted when the way
@@ -45,10 +45,10 @@ class Level:
     keys: tuple[str, ...]
 
 
-def declared_fields(model_file: Path) -> list[dict[str, Any]]:
-    """The literal ``{%- set fields = [...] -%}`` list of a bronze model file."""
+def declared_fields(fields_file: Path) -> dict[str, list[dict[str, Any]]]:
+    """The literal ``{%- set fields = {entity: [...]} -%}`` of the bronze fields macro file."""
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])
-    tree = environment.parse(model_file.read_text(encoding="utf-8"))
+    tree = environment.parse(fields_file.read_text(encoding="utf-8"))
     for assignment in tree.find_all(nodes.Assign):
         target = assignment.target
         if (
@@ -57,14 +57,16 @@ def declared_fields(model_file: Path) -> list[dict[str, Any]]:
             and isinstance(assignment.node, nodes.Expr)
         ):
             value = assignment.node.as_const()
-            if isinstance(value, list):
-                return [dict(item) for item in value]
-    raise ValueError(f"{model_file}: no literal `{FIELDS_VARIABLE}` list")
+            if isinstance(value, dict):
+                return {
+                    str(entity): [dict(item) for item in items] for entity, items in value.items()
+                }
+    raise ValueError(f"{fields_file}: no literal `{FIELDS_VARIABLE}` mapping")
 
 
 def expected_paths(project_dir: Path, table: str) -> list[str]:
-    """The dotted field paths the bronze model of ``table`` declares, in declaration order."""
-    fields = declared_fields(project_dir / BRONZE_MODELS / f"brz_{table}.sql")
+    """The dotted field paths the bronze model of ``table`` extracts, in declaration order."""
+    fields = declared_fields(project_dir / BRONZE_FIELDS)[table]
     return [str(field["path"]) for field in fields if field.get("path")]
 
 

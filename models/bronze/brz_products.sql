@@ -1,10 +1,3 @@
-{#- One row per bronze products line; every field typed (see macros/bronze.sql). -#}
-{%- set fields = [
-    {'path': 'sku', 'type': 'bigint'},
-    {'path': 'name', 'type': 'text'},
-    {'path': 'price', 'type': 'money'},
-    {'path': 'category', 'type': 'text'},
-    {'path': 'popularity', 'type': 'double'},
-] -%}
-
-{{ bronze_model('products', fields, kafka_table='kafka_products') }}
+{#- One row per bronze products line; every field typed (macros/bronze.sql), fields in
+    macros/bronze_fields.sql. -#}
+{{ bronze_model('products', bronze_fields('products'), kafka_table='kafka_products') }}

@@ -4,7 +4,7 @@ A small warehouse with the bronze columns drift reads is filled load by load wit
 records (fields dropped, unknown fields, nested values that are not objects, empty objects,
 repeated keys, lines that are not JSON, rows already rewritten). After every change the drift
 read from the kept facts must equal a row-by-row recount in Python, and so must the drift
-counted by a scan of the whole table. Rewrites happen as the erasure finaliser does them: rows
+counted by a scan of the whole table. Rewrites are made by the erasure finaliser itself: rows
 on the work list (``silver.slv_erasure_targets``) get a new record, after
 ``stage_rewrites`` noted them; a rewrite that never happens, a run killed after the rewrite and
 a work list seen twice must all leave the counts true.
@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from medallion.erasure import finalise_erasure
 from medallion.record.drift import levels, schema_drift
 from medallion.record.drift_state import (
     FACTS,
@@ -49,18 +50,20 @@ UNKNOWN = ["shoe_size", "it's", "<b>"]
 CONFIG: dict[str, str] = {}
 
 
-def model_file(paths: list[str]) -> str:
-    fields = ", ".join(json.dumps({"path": path}) for path in paths)
-    return f"{{%- set fields = [{fields}] -%}}\nselect 1\n"
+def fields_file(paths: dict[str, list[str]]) -> str:
+    """A bronze fields macro file (macros/bronze_fields.sql) declaring ``paths``."""
+    fields = {
+        table: [{"path": path} for path in table_paths] for table, table_paths in paths.items()
+    }
+    return f"{{%- set fields = {json.dumps(fields)} -%}}\n"
 
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     """A project folder holding only the bronze models' field lists."""
     folder = tmp_path / "project"
-    (folder / "models" / "bronze").mkdir(parents=True)
-    for table, paths in PATHS.items():
-        (folder / "models" / "bronze" / f"brz_{table}.sql").write_text(model_file(paths))
+    (folder / "macros").mkdir(parents=True)
+    (folder / "macros" / "bronze_fields.sql").write_text(fields_file(PATHS))
     return folder
 
 
@@ -184,21 +187,8 @@ def list_targets(warehouse: Path, seed: int, share: float = 0.2) -> int:
 
 
 def finalise(warehouse: Path) -> None:
-    """What the erasure finaliser does to file-entity bronze rows: rewrite, empty the list."""
-    with duckdb.connect(str(warehouse)) as con:
-        for table in PATHS:
-            con.execute(
-                f"""
-                update bronze.{table} as bronze_row
-                set record = targets.anonymized_record
-                from silver.slv_erasure_targets as targets
-                where targets.bronze_table = '{table}'
-                  and targets._source_file = bronze_row._source_file
-                  and targets._file_sha256 = bronze_row._file_sha256
-                  and targets._line_number = bronze_row._line_number
-                """
-            )
-        con.execute("delete from silver.slv_erasure_targets")
+    """The erasure finaliser itself: the listed bronze rows rewritten, the list emptied."""
+    finalise_erasure(warehouse)
 
 
 class Pairs(list[tuple[str, Any]]):
@@ -353,9 +343,7 @@ def test_changed_expected_fields_are_counted_again(warehouse: Path, project: Pat
     add_load(warehouse, "1000.1", seed=1)
     kept(warehouse)
     changed = {**PATHS, "transactions": [p for p in TRANSACTIONS if p != "customer_id"]}
-    (project / "models" / "bronze" / "brz_transactions.sql").write_text(
-        model_file(changed["transactions"])
-    )
+    (project / "macros" / "bronze_fields.sql").write_text(fields_file(changed))
     list_targets(warehouse, seed=10)
     stage_rewrites(warehouse, CONFIG, project)  # the old facts are not noted against: dropped
     finalise(warehouse)

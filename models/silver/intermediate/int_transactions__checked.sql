@@ -17,7 +17,8 @@
     affected id is re-ranked. Rows without an id are re-checked on their own.
 -#}
 
-with all_transactions as (
+-- all_transactions: read by the full build only (an incremental run parses affected rows)
+with all_transactions as ( -- noqa: ST03
     select * from {{ ref('brz_transactions') }}
 ),
 
@@ -163,12 +164,15 @@ erased_id_hashes as (
 
 {% endif %}
 transactions as (
-    select all_transactions.*
-    from
-        all_transactions
-    {%- if is_incremental() %}
-    inner join affected_rows
-        on {{ lineage_match('all_transactions', 'affected_rows') }}
+    {%- if not is_incremental() %}
+        select * from all_transactions
+    {%- else %}
+    -- the affected rows alone are read and parsed (the bronze view would parse every row
+    -- before a join with them): the bronze model's own SQL, scoped (macros/bronze.sql)
+    {{ bronze_model(
+        'transactions', bronze_fields('transactions'), kafka_table='kafka_transactions',
+        unknown_fields=false, only_rows='affected_rows'
+    ) | indent(4) }}
     {%- endif %}
 ),
 
