@@ -3,7 +3,9 @@
 A delivery copies some of the zone's hour folders into a growing landing zone. Seeded:
 hours mostly arrive in order, some arrive late (after later hours), erasure-request files
 are held back to a later delivery, and some already delivered files are re-delivered with
-changed content (a changed delivery country or customer city: a new current version).
+changed content (a changed delivery country or customer city: a new current version; some
+corrected records also move a transaction to another customer or a customer to another
+segment).
 """
 
 from __future__ import annotations
@@ -86,26 +88,37 @@ def land(zone: Path, landing: Path, delivery: Delivery) -> None:
 def _rewrite_changed(path: Path) -> None:
     """Re-deliver a file with changed content: every third record gets a changed field.
 
-    Lines that are not JSON (the zone's bad input) stay as they are; a file that is not a
-    complete gzip stream is left alone (it is delivered again unchanged, a no-op).
+    Every sixth record also takes a value of the record before it: a transaction its customer
+    (the lines move from one customer to another), a customer its segment. Lines that are not
+    JSON (the zone's bad input) stay as they are; a file that is not a complete gzip stream is
+    left alone (it is delivered again unchanged, a no-op).
     """
     try:
         lines = gzip.decompress(path.read_bytes()).split(b"\n")
     except (EOFError, OSError):
         return
     changed: list[bytes] = []
+    previous: dict[str, object] = {}
     for number, line in enumerate(lines):
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             changed.append(line)
             continue
-        if number % 3 == 0 and isinstance(record, dict):
+        if not isinstance(record, dict):
+            changed.append(line)
+            continue
+        original = dict(record)
+        if number % 3 == 0:
             address = record.get("delivery_address")
+            moved = "customer_id" if isinstance(address, dict) else "segment"
             if isinstance(address, dict):
                 address["country"] = "Redelivered"
             elif "city" in record:
                 record["city"] = "Redelivered City"
+            if number % 6 == 0 and moved in record and moved in previous:
+                record[moved] = previous[moved]
             line = json.dumps(record).encode()
+        previous = original
         changed.append(line)
     path.write_bytes(gzip.compress(b"\n".join(changed), mtime=0))
