@@ -19,7 +19,12 @@ import duckdb
 from dlt_pipelines.kafka.names import DUMP_ERRORS_TABLE
 from dlt_pipelines.kafka.names import TABLE_PREFIX as TOPIC_TABLE_PREFIX
 from medallion.build_state import table_exists
-from medallion.warehouse_file import DuckDBConfig, rewrite_warehouse_file
+from medallion.warehouse_file import (
+    DuckDBConfig,
+    quoted_identifier,
+    rewrite_warehouse_file,
+    sql_string,
+)
 
 TARGETS = "silver.slv_erasure_targets"
 # What a Kafka dump line that could not be read as a message becomes once it is found to
@@ -40,16 +45,26 @@ class ErasureOutcome:
         return sum(self.rows_rewritten.values())
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+class ErasureError(Exception):
+    """The work list cannot be applied as it is (the warehouse is left untouched)."""
 
 
 def _target_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Work-list rows per bronze table the list names that exists (topic tables exist once
-    loaded). The list holds only rows whose record differs from the anonymized one."""
+    loaded). The list holds only rows whose record differs from the anonymized one.
+
+    Raises ``ErasureError`` when the list names a bronze row twice: the copy joins the list
+    to bronze and would write that row twice (dbt's key test on the list reports it too).
+    """
     rows = con.execute(
         f"""
-        select targets.bronze_table, count(*)
+        select
+            targets.bronze_table,
+            count(*),
+            count(distinct (
+                targets._source_file, targets._file_sha256, targets._line_number,
+                targets._kafka_topic, targets._kafka_partition, targets._kafka_offset
+            ))
         from {TARGETS} as targets
         inner join information_schema.tables as existing
             on existing.table_schema = 'bronze' and existing.table_name = targets.bronze_table
@@ -57,7 +72,13 @@ def _target_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         order by 1
         """
     ).fetchall()
-    return {str(table): int(count) for table, count in rows}
+    for table, listed, distinct in rows:
+        if listed != distinct:
+            raise ErasureError(
+                f"{TARGETS} lists {int(listed) - int(distinct)} row(s) of bronze.{table} more "
+                "than once; nothing was rewritten (see the key test of slv_erasure_targets)"
+            )
+    return {str(table): int(listed) for table, listed, _ in rows}
 
 
 def _row_match(table: str) -> str:
@@ -82,7 +103,6 @@ def anonymized_rows(table: str) -> str:
     left join keeps every bronze row exactly once.
     """
     # Table names come from the catalogue (see _target_tables) and are quoted.
-    quoted = '"' + table.replace('"', '""') + '"'
     return f"""
         select bronze_row.* replace (
             case
@@ -90,9 +110,9 @@ def anonymized_rows(table: str) -> str:
                 else cast(targets.anonymized_record as varchar)
             end as record
         )
-        from bronze.{quoted} as bronze_row
+        from bronze.{quoted_identifier(table)} as bronze_row
         left join (
-            select * from {TARGETS} where bronze_table = {_sql_string(table)}
+            select * from {TARGETS} where bronze_table = {sql_string(table)}
         ) as targets
             on {_row_match(table)}
     """
@@ -138,7 +158,7 @@ def redacted_dump_errors() -> str:
     return f"""
         select dump_error.* replace (
             case
-                when {_NAMES_ERASED_CUSTOMER} then {_sql_string(REDACTED_DUMP_LINE)}
+                when {_NAMES_ERASED_CUSTOMER} then {sql_string(REDACTED_DUMP_LINE)}
                 else dump_error.line
             end as line
         )

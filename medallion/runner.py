@@ -39,7 +39,7 @@ from medallion.build_state import (
     record_build,
     tested_bronze_through,
 )
-from medallion.erasure import ErasureOutcome, finalise_erasure
+from medallion.erasure import ErasureError, ErasureOutcome, finalise_erasure
 from medallion.ingest_view import ingest_counts, kafka_counts
 from medallion.logs import log_step
 from medallion.record.drift_state import stage_rewrites
@@ -324,7 +324,7 @@ def _build(
         result.erasure = finalise_erasure(
             options.warehouse, {**settings, **duckdb_memory_settings()}
         )
-    except (duckdb.Error, OSError) as error:
+    except (duckdb.Error, OSError, ErasureError) as error:
         # The run must not look done while personal data of erased subjects remains.
         raise StepFailed("erasure finalisation", error) from error
     steps.end(

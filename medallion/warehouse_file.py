@@ -21,8 +21,8 @@ import duckdb
 REWRITE_SUFFIX = ".rewrite"
 
 
-def _sql_string(value: str) -> str:
-    """A SQL string literal (ATTACH takes no parameters)."""
+def sql_string(value: str) -> str:
+    """A SQL string literal (for statements that take no parameters, such as ATTACH)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -48,7 +48,8 @@ DuckDBConfig = dict[str, str | bool | int]
 TableQueries = Mapping[tuple[str, str], str]
 
 
-def _quoted(identifier: str) -> str:
+def quoted_identifier(identifier: str) -> str:
+    """A SQL identifier, double-quoted."""
     return '"' + identifier.replace('"', '""') + '"'
 
 
@@ -81,12 +82,14 @@ def rewrite_warehouse_file(
         con.execute("checkpoint")
         source = con.execute("select current_database()").fetchone()
         assert source is not None
-        con.execute(f"attach {_sql_string(str(fresh))} as medallion_rewrite")
+        con.execute(f"attach {sql_string(str(fresh))} as medallion_rewrite")
         # Schemas, tables, views, sequences and macros first; then the rows, table by table
         # (what COPY FROM DATABASE's data part does), some of them through their query.
-        con.execute(f"copy from database {_quoted(str(source[0]))} to medallion_rewrite (schema)")
+        con.execute(
+            f"copy from database {quoted_identifier(str(source[0]))} to medallion_rewrite (schema)"
+        )
         for schema, table in _base_tables(con, str(source[0])):
-            name = f"{_quoted(schema)}.{_quoted(table)}"
+            name = f"{quoted_identifier(schema)}.{quoted_identifier(table)}"
             rows = queries.get((schema, table), f"select * from {name}")
             con.execute(f"insert into medallion_rewrite.{name} {rows}")
         con.execute("detach medallion_rewrite")
