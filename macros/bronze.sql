@@ -147,7 +147,8 @@
 {#- The whole bronze model of one entity (a view): every row of its file table (`source_table`)
     and of its Kafka topic's table (`kafka_table`, macros/kafka.sql; either may be none), 1:1,
     with a common lineage, and every field of `fields` extracted from `record` and typed. The
-    models keep their own field lists, which the run record's schema-drift check reads too.
+    entities' field lists are in macros/bronze_fields.sql (the run record's schema-drift check
+    reads them there); a model of a few fields declares its own.
     `unknown_fields`: also list the record's top-level keys that `fields` does not declare
     (`_unknown_fields`, schema drift); off (null) for a model of a few fields only.
     `only_rows`: the name of a relation of lineage keys (one row per bronze row) in scope where

@@ -99,8 +99,8 @@ def _row_match(table: str) -> str:
 def anonymized_rows(table: str) -> str:
     """The rows of a bronze table with the work list's anonymized records in place.
 
-    The work list has one row per bronze row at most (its key is tested unique), so the
-    left join keeps every bronze row exactly once.
+    The work list names each bronze row once at most (``_target_tables`` refuses it
+    otherwise), so the left join keeps every bronze row exactly once.
     """
     # Table names come from the catalogue (see _target_tables) and are quoted.
     return f"""

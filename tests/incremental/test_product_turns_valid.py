@@ -9,14 +9,13 @@ and silver ends as a full refresh of the same bronze builds it.
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.gold.helpers import copy_project
-from tests.refresh.helpers import Place, demo_landing
+from tests.refresh.helpers import Place, demo_landing, read_lines, write_lines
 
 pytestmark = pytest.mark.slow
 
@@ -25,17 +24,6 @@ FLAGS = """
     from silver.slv_transactions
     order by transaction_id
 """
-
-
-def read_lines(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return handle.read().splitlines()
-
-
-def write_lines(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for line in lines)
 
 
 def product_sku(line: str) -> object:

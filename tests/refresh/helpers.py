@@ -7,6 +7,7 @@ people edit in the repository meanwhile.
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -97,6 +98,19 @@ def demo_landing(root: Path, project: Path) -> Path:
     )
     assert made.returncode == 0, made.stderr
     return folder
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of a gzipped landing file."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return handle.read().splitlines()
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    """Write ``lines`` as a gzipped landing file, its folders created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in lines)
 
 
 @dataclass(frozen=True)

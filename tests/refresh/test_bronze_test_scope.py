@@ -9,7 +9,6 @@ a duplicate of an old key fails the refresh.
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import duckdb
 import pytest
 
 from tests.gold.helpers import copy_project
-from tests.refresh.helpers import Command, Place, demo_landing
+from tests.refresh.helpers import Command, Place, demo_landing, read_lines, write_lines
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +68,12 @@ def land_transactions(landing: Path, hour: int, extra_field: str | None) -> None
     """A new partition with one transactions file: the first record of the landing zone,
     with ``extra_field`` added (schema drift) when given."""
     first_file = sorted(landing.glob("date=*/hour=*/transactions.json.gz"))[0]
-    with gzip.open(first_file, "rt", encoding="utf-8") as handle:
-        record = json.loads(handle.readline())
+    record = json.loads(read_lines(first_file)[0])
     if extra_field:
         record[extra_field] = "drift"
     target = landing / "date=2021-01-01" / f"hour={hour:02d}" / "transactions.json.gz"
-    target.parent.mkdir(parents=True)
-    with gzip.open(target, "wt", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\n")
+    assert not target.exists(), f"{target} was landed before"
+    write_lines(target, [json.dumps(record)])
 
 
 def node_results(place: Place) -> dict[str, dict[str, Any]]:
