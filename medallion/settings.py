@@ -33,11 +33,12 @@ def reports_dir() -> Path:
 
 FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
 MEMORY_LIMIT_ENV = "MEDALLION_DUCKDB_MEMORY_LIMIT"
-# DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. At 10M
-# transaction lines 1500MB was too little for int_transactions__checked's window (out of memory),
-# so the whole process may peak somewhat above it. profiles.yml reads the same variable with the
-# same default.
-DEFAULT_MEMORY_LIMIT = "2GB"
+# DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. Chosen so
+# that a whole run stays under 2 GB at 10M transaction lines: dbt's process peaks at this plus
+# ~0.5 GB (Python, dbt, dlt). At 1GB the largest model spilled for 345 s instead of 269 s; its
+# full build runs on one thread (macros/window_threads.sql). profiles.yml reads the same
+# variable with the same default.
+DEFAULT_MEMORY_LIMIT = "1200MB"
 
 
 def duckdb_settings() -> dict[str, str]:
@@ -52,7 +53,7 @@ def duckdb_settings() -> dict[str, str]:
 
 def duckdb_memory_settings() -> dict[str, str]:
     """The memory limit of this package's own warehouse connections (the erasure finaliser and
-    its file rewrite, build state): ``$MEDALLION_DUCKDB_MEMORY_LIMIT``, default 2GB. The
+    its file rewrite, build state): ``$MEDALLION_DUCKDB_MEMORY_LIMIT``, default 1200MB. The
     ingest keeps its own, lower limit (``.dlt/config.toml``)."""
     return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
 

@@ -1,8 +1,11 @@
 {{ config(
     materialized='incremental',
     unique_key=['_source_file', '_file_sha256', '_line_number'],
-    pre_hook="{{ pin_join_sides() if is_incremental() else 'select 1' }}",
-    post_hook="{{ unpin_join_sides() }}",
+    pre_hook=[
+        "{{ pin_join_sides() if is_incremental() else 'select 1' }}",
+        "{{ 'select 1' if is_incremental() else one_thread() }}",
+    ],
+    post_hook=["{{ unpin_join_sides() }}", "{{ all_threads() }}"],
 ) }}
 
 {#-
