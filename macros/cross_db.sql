@@ -222,3 +222,18 @@
         pair -> pair.items
     ))
 {%- endmacro %}
+
+
+{#- A number in [0, buckets) from the hash of the columns: equal values, equal bucket. -#}
+{% macro hash_bucket(columns, buckets) -%}
+    {{ return(adapter.dispatch('hash_bucket')(columns, buckets) if adapter is defined
+        else default__hash_bucket(columns, buckets)) }}
+{%- endmacro %}
+
+{% macro default__hash_bucket(columns, buckets) -%}
+    hash({{ columns | join(', ') }}) % {{ buckets }}
+{%- endmacro %}
+
+{% macro spark__hash_bucket(columns, buckets) -%}
+    pmod(hash({{ columns | join(', ') }}), {{ buckets }})
+{%- endmacro %}

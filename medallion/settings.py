@@ -34,10 +34,9 @@ def reports_dir() -> Path:
 FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
 MEMORY_LIMIT_ENV = "MEDALLION_DUCKDB_MEMORY_LIMIT"
 # DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. Chosen so
-# that a whole run stays under 2 GB at 10M transaction lines: dbt's process peaks at this plus
-# ~0.5 GB (Python, dbt, dlt). At 1GB the largest model spilled for 345 s instead of 269 s; its
-# full build runs on one thread (macros/window_threads.sql). profiles.yml reads the same
-# variable with the same default.
+# that a whole run stays under 2 GB at 10M transaction lines: the process peaks at this plus
+# ~0.7 GB (Python, dbt, dlt); the largest joins spill, which costs time (README, benchmark).
+# profiles.yml reads the same variable with the same default.
 DEFAULT_MEMORY_LIMIT = "1200MB"
 
 

@@ -1,11 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key=['_source_file', '_file_sha256', '_line_number'],
-    pre_hook=[
-        "{{ pin_join_sides() if is_incremental() else 'select 1' }}",
-        "{{ 'select 1' if is_incremental() else one_thread() }}",
-    ],
-    post_hook=["{{ unpin_join_sides() }}", "{{ all_threads() }}"],
+    pre_hook="{{ pin_join_sides() if is_incremental() else 'select 1' }}",
+    post_hook="{{ unpin_join_sides() }}",
 ) }}
 
 {#-
@@ -274,13 +271,11 @@ checked as (
 ),
 
 ranked as (
-    -- de-duplication: the latest valid version of each transaction id
+    -- de-duplication: the latest valid version of each transaction id (a window by hash
+    -- buckets: one by transaction id ran out of memory in a full build, macros/dedup.sql)
     select
         *,
-        row_number() over (
-            partition by _is_valid, transaction_id
-            order by {{ latest_version_first() }}
-        ) as _version_rank
+        {{ latest_version_rank(['_is_valid', 'transaction_id']) }} as _version_rank
     from checked
 ),
 
