@@ -156,6 +156,28 @@ def test_transactions_are_deduplicated(warehouse: Warehouse, source: Source) -> 
     )
 
 
+def test_current_rows_are_the_latest_valid_versions(warehouse: Warehouse) -> None:
+    # The de-duplication window runs over hash buckets of the key (macros/dedup.sql, for its
+    # memory); a plain row_number() per transaction id must pick the same rows.
+    rows = warehouse.query(
+        """
+        with ranked as (
+            select
+                _row_status,
+                row_number() over (
+                    partition by transaction_id
+                    order by _partition_date desc, _partition_hour desc, _ingested_at desc,
+                        _source_file desc, _line_number desc
+                ) as expected_rank
+            from silver.int_transactions__checked
+            where _row_status <> 'quarantined'
+        )
+        select _row_status, expected_rank = 1, count(*) from ranked group by all order by all
+        """
+    )
+    assert rows == [("current", True, 10_000), ("duplicate", False, 36)]
+
+
 def test_silver_total_is_the_datasets_own_total(warehouse: Warehouse, source: Source) -> None:
     silver_total = warehouse.scalar("select sum(total_cost) from silver.slv_transactions")
     assert silver_total == source.total_cost == Decimal("1177344.19")
