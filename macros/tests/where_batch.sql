@@ -77,3 +77,19 @@
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
     {{ return('_dlt_load_id' in columns | map('lower') | list) }}
 {%- endmacro %}
+
+
+{#- True when every row of `relation` is in this build's batch (`this_batch_filter`): always
+    outside a build, and in the build that created or fully rebuilt an incremental model. A
+    singular test then reads the whole relation instead of scoping it by ids, which in such a
+    build would hold every id in a hash table. One count per call, when the test compiles. -#}
+{% macro batch_is_whole(relation) -%}
+    {%- set filter = this_batch_filter(relation) -%}
+    {%- if filter == 'true' or not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set outside -%}
+        select count(*) from {{ relation }} where not coalesce({{ filter }}, false)
+    {%- endset -%}
+    {{ return(run_query(outside).columns[0].values()[0] == 0) }}
+{%- endmacro %}
