@@ -5,7 +5,9 @@
     int_transactions__checked it put bronze (every row parsed, 10M) on the build side of its join
     with the few affected rows: 131 s instead of 6 s at 10M lines. Pinned, the right side of each
     join is its build side, as written. Models opt in (a pre_hook and a post_hook that puts the
-    setting back); across the whole build it made as many models slower as faster.
+    setting back); across the whole build it made as many models slower as faster. The setting
+    is the database's: with more than one dbt thread (MEDALLION_DBT_THREADS) it also holds for
+    a model built beside the pinned one.
     Other engines: nothing to pin.
 -#}
 
