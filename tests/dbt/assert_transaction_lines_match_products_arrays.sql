@@ -52,7 +52,9 @@ both_sides as (
     select
         transaction_id,
         0 as transaction_rows,
-        0 as array_elements,
+        -- null, not 0: the sum is then the transaction's own line_count, null included, as the
+        -- left join it replaces compared it (a line without a transaction fails on its own)
+        cast(null as bigint) as array_elements,
         cast(null as {{ sql_type('money') }}) as total_cost,
         1 as line_rows,
         line_total
