@@ -33,10 +33,11 @@ def reports_dir() -> Path:
 
 FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
 MEMORY_LIMIT_ENV = "MEDALLION_DUCKDB_MEMORY_LIMIT"
-# DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. The process
-# peaks at this plus ~0.7 GB (Python, dbt, dlt). At 1200MB a 10M-line run peaked at 1.88 GB, but
-# the full build of int_transactions__checked ran out of memory in one of two runs (README,
-# "what is next"). profiles.yml reads the same variable with the same default.
+# DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. The run's
+# process peaks at this plus ~0.8 GB (Python, dbt, dlt; 2,718 MB at 2GB, 10M lines). At 1200MB
+# a 10M-line run peaked at 1.88 GB, but the full build of int_transactions__checked ran out of
+# memory in one of two runs (README, "what is next"). profiles.yml reads the same variable
+# with the same default.
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 
