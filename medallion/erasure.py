@@ -3,10 +3,10 @@
 dbt decides what to erase (``silver.slv_erasure_targets``: the bronze rows of erased
 subjects that still hold personal data, each with its anonymized record). This module
 applies that decision while it rewrites the warehouse file (see ``warehouse_file``): the
-fresh file receives the anonymized records in place of the clear ones, so the personal
-values are never updated in place and no free block of any file keeps them. The swap to the
-fresh file is atomic; until it happens the old file, with its work list, is untouched, and
-the next build lists the same work again.
+export the fresh file is built from holds the anonymized records in place of the clear ones,
+so the personal values are never updated in the file, and the process that writes the fresh
+file never sees them. The swap to the fresh file is atomic; until it happens the old file,
+with its work list, is untouched, and the next build lists the same work again.
 """
 
 from __future__ import annotations

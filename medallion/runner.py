@@ -45,6 +45,7 @@ from medallion.logs import log_step
 from medallion.record.drift_state import stage_rewrites
 from medallion.settings import PROJECT_DIR, duckdb_memory_settings, duckdb_settings
 from medallion.transform import DbtOutcome, run_dbt
+from medallion.warehouse_file import RewriteError
 
 if TYPE_CHECKING:
     from medallion.exports.publish import ExportReport
@@ -324,7 +325,7 @@ def _build(
         result.erasure = finalise_erasure(
             options.warehouse, {**settings, **duckdb_memory_settings()}
         )
-    except (duckdb.Error, OSError, ErasureError) as error:
+    except (duckdb.Error, OSError, ErasureError, RewriteError) as error:
         # The run must not look done while personal data of erased subjects remains.
         raise StepFailed("erasure finalisation", error) from error
     steps.end(

@@ -82,3 +82,49 @@ def test_a_row_listed_twice_is_refused_and_nothing_changes(tmp_path: Path) -> No
 
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
     assert records(warehouse) == [(n, record) for record, _, _, n in ROWS]
+
+
+CATALOG = """
+select 'column', schema_name || '.' || table_name || '.' || column_name,
+       data_type || ' null=' || is_nullable || ' default=' || coalesce(column_default, '-')
+from duckdb_columns() where database_name = current_database()
+union all
+select 'constraint', schema_name || '.' || table_name || '.' || constraint_type,
+       cast(constraint_column_names as varchar)
+from duckdb_constraints() where database_name = current_database()
+union all
+select 'view', schema_name || '.' || view_name, sql
+from duckdb_views() where database_name = current_database() and not internal
+union all
+select 'macro', schema_name || '.' || function_name, macro_definition
+from duckdb_functions() where database_name = current_database() and not internal
+order by 1, 2, 3
+"""
+
+
+def test_the_fresh_file_keeps_the_catalog(tmp_path: Path) -> None:
+    """Types, constraints, defaults, views and macros survive the export and import."""
+    warehouse = warehouse_with(tmp_path / "w.duckdb", [2])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table silver.shapes (id bigint primary key, name varchar not null, "
+            "tags varchar[], point struct(x double, y double), doc json, "
+            "seen_at timestamptz default current_timestamp, price decimal(12, 2))"
+        )
+        con.execute(
+            "insert into silver.shapes values (1, 'a', ['x', 'y'], {'x': 1, 'y': 2}, "
+            "'{\"k\": 1}', '2026-01-01 00:00:00+00', 12.5)"
+        )
+        con.execute("create view silver.shape_names as select id, name from silver.shapes")
+        con.execute("create macro silver.twice(x) as x * 2")
+        catalog_before = con.execute(CATALOG).fetchall()
+        shapes_before = con.execute("select * from silver.shapes").fetchall()
+
+    assert finalise_erasure(warehouse, UNCOMPRESSED).file_rewritten
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(CATALOG).fetchall() == catalog_before
+        assert con.execute("select * from silver.shapes").fetchall() == shapes_before
+        assert con.execute("select silver.twice(21)").fetchone() == (42,)
+    leftovers = sorted(p.name for p in tmp_path.iterdir())
+    assert leftovers == ["w.duckdb"], "no export, fresh file or WAL is left beside it"
