@@ -44,7 +44,7 @@ from medallion.ingest_view import ingest_counts, kafka_counts
 from medallion.logs import log_step
 from medallion.record.drift_state import stage_rewrites
 from medallion.settings import PROJECT_DIR, duckdb_memory_settings, duckdb_settings
-from medallion.transform import DbtOutcome, run_dbt
+from medallion.transform import DbtOutcome, dbt_build
 from medallion.warehouse_file import RewriteError
 
 if TYPE_CHECKING:
@@ -301,13 +301,15 @@ def _build(
         # Tests of bronze keep to the loads no successful build has tested yet
         # (macros/tests/where_batch.sql); bronze rows never change except by erasure.
         dbt_args += ["--vars", json.dumps({BRONZE_TESTED_THROUGH_VAR: tested_through})]
-    result.dbt = run_dbt("build", options.warehouse, dbt_args)
+    result.dbt = dbt_build(options.warehouse, dbt_args)
     passed = sum(1 for node in result.dbt.nodes if node.status in {"success", "pass"})
     dbt_counts: dict[str, object] = {
         "nodes": len(result.dbt.nodes),
         "passed": passed,
         "failed": len(result.dbt.failed),
     }
+    if result.dbt.retried:
+        dbt_counts["retried_after_out_of_memory"] = len(result.dbt.retried)
     if result.dbt.error and not result.dbt.nodes:
         steps.end("failed", dbt_counts)
         result.errors.append(f"dbt build: {result.dbt.error}")

@@ -10,6 +10,8 @@ from pathlib import Path
 from medallion.settings import PROJECT_DIR, WAREHOUSE_ENV
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+# How DuckDB's out-of-memory errors begin (dbt passes the message on).
+OUT_OF_MEMORY = "Out of Memory Error"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class DbtOutcome:
     success: bool
     nodes: tuple[NodeResult, ...]
     error: str | None = None
+    # Nodes run a second time by ``dbt retry`` after an out-of-memory error (see build()).
+    retried: tuple[str, ...] = ()
 
     @property
     def failed(self) -> tuple[NodeResult, ...]:
@@ -65,17 +69,22 @@ def dbt_environment(warehouse: Path) -> None:
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
 
 
-def run_dbt(command: str, warehouse: Path, args: Sequence[str] = ()) -> DbtOutcome:
-    """Invoke ``dbt <command>`` on the project with extra ``args``; never raises for dbt errors."""
+def run_dbt(
+    command: str, warehouse: Path, args: Sequence[str] = (), project_dir: Path = PROJECT_DIR
+) -> DbtOutcome:
+    """Invoke ``dbt <command>`` on the project with extra ``args``; never raises for dbt errors.
+
+    ``project_dir`` holds the dbt project and its profiles.yml (tests use small fixtures).
+    """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes ~1 s to import
 
     dbt_environment(warehouse)
     invocation = [
         *command.split(),  # "build", or a group and its command: "docs generate"
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--quiet",
         *args,
     ]
@@ -101,6 +110,32 @@ def run_dbt(command: str, warehouse: Path, args: Sequence[str] = ()) -> DbtOutco
         )
     error = None if result.exception is None else str(result.exception).strip().splitlines()[0]
     return DbtOutcome(success=bool(result.success), nodes=tuple(nodes), error=error)
+
+
+def dbt_build(
+    warehouse: Path, args: Sequence[str] = (), project_dir: Path = PROJECT_DIR
+) -> DbtOutcome:
+    """``dbt build``; when a node ran out of memory, ``dbt retry`` once in a fresh DuckDB.
+
+    At a 2GB limit a gold table aggregate sometimes fails with the buffer pool full of cached
+    table blocks that earlier models left (README, "what is next"), while the same model
+    builds in a new DuckDB instance. ``dbt retry`` reruns the failed and skipped nodes with
+    the build's own arguments; every node keeps its last result.
+    """
+    first = run_dbt("build", warehouse, args, project_dir)
+    if not any(OUT_OF_MEMORY in (node.message or "") for node in first.failed):
+        return first
+    retry = run_dbt("retry", warehouse, (), project_dir)
+    if retry.error and not retry.nodes:
+        return DbtOutcome(first.success, first.nodes, retry.error)
+    latest = {node.unique_id: node for node in retry.nodes}
+    nodes = tuple(latest.get(node.unique_id, node) for node in first.nodes)
+    return DbtOutcome(
+        success=not any(node.status in FAILED_STATUSES for node in nodes),
+        nodes=nodes,
+        error=retry.error,
+        retried=tuple(latest),
+    )
 
 
 def _release_duckdb() -> None:

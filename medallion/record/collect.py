@@ -456,6 +456,7 @@ def collect_record(
             "success": result.dbt.success if result.dbt else None,
             "error": result.dbt.error if result.dbt else None,
             "nodes": nodes,
+            "retried_after_out_of_memory": list(result.dbt.retried) if result.dbt else [],
         },
         "tests": _tests(nodes),
         "reconciliation": warehouse_facts["reconciliation"],

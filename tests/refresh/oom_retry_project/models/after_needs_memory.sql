@@ -1,0 +1,13 @@
+with source as (
+
+    select * from {{ ref('needs_memory') }}
+
+),
+
+final as (
+
+    select distinct_numbers from source
+
+)
+
+select * from final
