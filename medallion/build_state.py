@@ -122,7 +122,7 @@ def open_warehouse(warehouse: Path, config: dict[str, str]) -> duckdb.DuckDBPyCo
     process, so when another part of this process has it open, its configuration is used.
     """
     try:
-        return duckdb.connect(str(warehouse), read_only=True)
+        return duckdb.connect(str(warehouse), read_only=True, config=dict(config))
     except duckdb.ConnectionException:
         return duckdb.connect(str(warehouse), config=dict(config))
 
