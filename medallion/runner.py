@@ -231,6 +231,8 @@ def run_pipeline(
     result = RunResult(options=options, started_at=dt.datetime.now(dt.UTC))
     steps = _Steps(result, on_step)
     settings = duckdb_settings()
+    # This process's own connections keep the run's memory limit; the ingest has its own.
+    limited = {**settings, **duckdb_memory_settings()}
     try:
         selection = dbt_selection(options.plan, options.marts)
 
@@ -248,10 +250,10 @@ def run_pipeline(
         if options.refresh:
             steps.start(CHECK_STEP)
         try:
-            result.bronze = current_bronze(options.warehouse, settings)
+            result.bronze = current_bronze(options.warehouse, limited)
             if options.refresh and not options.full_refresh and _nothing_ingested(result):
                 result.covered_by = covering_build(
-                    options.warehouse, settings, selection, options.exports, result.bronze, code
+                    options.warehouse, limited, selection, options.exports, result.bronze, code
                 )
         except duckdb.Error as error:
             raise StepFailed("reading the build state", error) from error
@@ -268,9 +270,9 @@ def run_pipeline(
                 steps.skip(name, "nothing changed since the last successful build")
             return result
 
-        _build(options, result, steps, selection, settings, code)
+        _build(options, result, steps, selection, limited, code)
         if result.status == "success":
-            _record_build_state(options, result, selection, settings, code)
+            _record_build_state(options, result, selection, limited, code)
     except (IngestError, LandingZoneError, ValueError, StepFailed) as error:
         steps.fail_running()
         result.errors.append(str(error))
@@ -323,10 +325,8 @@ def _build(
     steps.start("erasure")
     try:
         # Before the finaliser rewrites bronze rows: keeps the run record's drift counts true.
-        stage_rewrites(options.warehouse, {**settings, **duckdb_memory_settings()}, PROJECT_DIR)
-        result.erasure = finalise_erasure(
-            options.warehouse, {**settings, **duckdb_memory_settings()}
-        )
+        stage_rewrites(options.warehouse, settings, PROJECT_DIR)
+        result.erasure = finalise_erasure(options.warehouse, {**settings})
     except (duckdb.Error, OSError, ErasureError, RewriteError) as error:
         # The run must not look done while personal data of erased subjects remains.
         raise StepFailed("erasure finalisation", error) from error
