@@ -40,7 +40,7 @@ class DbtOutcome:
     success: bool
     nodes: tuple[NodeResult, ...]
     error: str | None = None
-    # Nodes run a second time by ``dbt retry`` after an out-of-memory error (see build()).
+    # Nodes run a second time by ``dbt retry`` after an out-of-memory error (see dbt_build()).
     retried: tuple[str, ...] = ()
 
     @property

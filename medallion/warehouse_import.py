@@ -8,7 +8,7 @@ unused tail of a segment's buffer to the file as it finds it in memory (duckdb/d
 a new interpreter that reads only the export cannot hold, and so cannot write, a byte the
 export does not contain.
 
-This module must import nothing that reads data: only the standard library and duckdb.
+This module must import nothing that reads data (``warehouse_file`` only for its SQL quoting).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import json
 import sys
 
 import duckdb
+
+from medallion.warehouse_file import sql_string
 
 
 def import_export(
@@ -27,7 +29,7 @@ def import_export(
         named = con.execute("select current_database()").fetchone()
         if named is None or named[0] != catalog:
             raise ValueError(f"{fresh} opens as catalog {named}, the export names {catalog!r}")
-        con.execute("import database '" + export.replace("'", "''") + "'")
+        con.execute(f"import database {sql_string(export)}")
 
 
 def main() -> int:

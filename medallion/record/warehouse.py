@@ -19,6 +19,7 @@ import duckdb
 from dlt_pipelines.kafka.names import OFFSETS_TABLE
 from dlt_pipelines.kafka.offsets import OffsetIndex
 from dlt_pipelines.landing import ENTITY_TABLES
+from medallion import build_state
 from medallion.build_state import STATE_SCHEMA
 from medallion.record.drift import expected_paths, schema_drift
 from medallion.record.drift_state import STATE_TABLES, is_current, read_drift
@@ -43,17 +44,10 @@ def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     DuckDB refuses a second connection to the same file with another configuration in one
     process, so after an in-process ``dbt build`` the run's own configuration is used instead.
     """
-    # The run's memory limit holds here too: without it DuckDB may take 80% of the machine
-    # (the record of a 10M erasure refresh peaked at 7.6 GB).
+    # The run's memory limit holds here too: without it DuckDB may take 80% of the machine.
     config = {**duckdb_settings(), **duckdb_memory_settings()}
-    try:
-        connection = duckdb.connect(str(warehouse), read_only=True, config=dict(config))
-    except duckdb.ConnectionException:
-        connection = duckdb.connect(str(warehouse), config=dict(config))
-    try:
+    with build_state.open_warehouse(warehouse, config) as connection:
         yield connection
-    finally:
-        connection.close()
 
 
 def tables(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
