@@ -6,7 +6,8 @@ Usage::
 
 Generates a clean demo landing zone (``--days`` of hourly partitions, ``--transactions``
 lines, plus customers, products and erasure requests) and holds its last hour back. Then, in
-this one run, each step a fresh ``medallion`` process whose peak memory (``wait4``) is its own:
+this one run, each step a fresh ``medallion`` process, with two peaks of memory: its own
+(``wait4``) and that of its process tree (sampled; the file rewrite imports in a child):
 
 1. baseline: DuckDB ``read_json`` of the same files (minus the held hour) into a fresh file;
 2. full run: ``medallion run`` on a fresh warehouse (ingest, dbt build, erasure, exports,
@@ -57,6 +58,12 @@ class Step:
     peak_rss_mb: float
     warehouse_mb: float
     status: str
+    peak_tree_mb: float = 0.0
+
+    @property
+    def peak_mb(self) -> float:
+        """The larger of the two peaks (the sampled one may miss a short peak)."""
+        return max(self.peak_rss_mb, self.peak_tree_mb)
 
 
 def generate(landing: Path, transactions: int, days: int, seed: int) -> None:
@@ -135,6 +142,7 @@ def medallion_step(name: str, args: list[str], work: Path, env: dict[str, str]) 
         measured.peak_rss_mb,
         size_mb(warehouse),
         status,
+        measured.peak_tree_mb,
     )
 
 
@@ -237,7 +245,7 @@ def report(steps: list[Step], args: argparse.Namespace, erasures: int, erased: i
         "noop_refresh / full_run": by_name["noop_refresh"].seconds / full,
         "erasure_refresh / full_run": by_name["erasure_refresh"].seconds / full,
     }
-    peak = max(step.peak_rss_mb for step in steps if step.name != "read_json baseline")
+    peak = max(step.peak_mb for step in steps if step.name != "read_json baseline")
     targets = {
         f"full run < {FULL_RUN_LIMIT_S:.0f} s": full < FULL_RUN_LIMIT_S,
         f"hour refresh < {HOUR_REFRESH_SHARE:.0%} of full run": ratios["hour_refresh / full_run"]
@@ -250,12 +258,12 @@ def report(steps: list[Step], args: argparse.Namespace, erasures: int, erased: i
         f"\n{args.transactions:,} transaction lines, {args.days} days, {erasures} erasure "
         f"requests ({erased} customers erased in silver)\n"
     )
-    print("| step | wall s | peak RSS MB | warehouse MB | status |")
-    print("|---|---:|---:|---:|---|")
+    print("| step | wall s | peak RSS MB | process tree MB | warehouse MB | status |")
+    print("|---|---:|---:|---:|---:|---|")
     for step in steps:
         print(
             f"| {step.name} | {step.seconds:.1f} | {step.peak_rss_mb:.0f} | "
-            f"{step.warehouse_mb:.0f} | {step.status} |"
+            f"{step.peak_tree_mb:.0f} | {step.warehouse_mb:.0f} | {step.status} |"
         )
     print()
     for name, value in ratios.items():
@@ -272,7 +280,7 @@ def report(steps: list[Step], args: argparse.Namespace, erasures: int, erased: i
                     "erased_customers": erased,
                     "steps": [asdict(step) for step in steps],
                     "ratios": ratios,
-                    "peak_rss_mb": peak,
+                    "peak_mb": peak,
                     "targets": targets,
                     "project": str(PROJECT_DIR),
                 },

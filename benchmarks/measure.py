@@ -1,5 +1,11 @@
-"""What the benchmarks share: timing a child process with its own peak memory, and the
-DuckDB ``read_json`` baseline over a landing zone."""
+"""What the benchmarks share: timing a child process with its peak memory, and the DuckDB
+``read_json`` baseline over a landing zone.
+
+Two memory figures per child: its own peak RSS (``wait4``: exact, but of the largest single
+process only, so a helper process it starts, such as the file rewrite's import, is not added
+to it), and the peak of its whole process tree, sampled from ``/proc`` (Linux): the sum of
+the processes' proportional set sizes (PSS, so pages they share count once), every 0.1 s.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,30 +42,103 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 
 
+SAMPLE_INTERVAL_S = 0.1
+_PROC = Path("/proc")
+
+
 @dataclass(frozen=True)
 class Measured:
-    """A finished child process: wall time, peak resident memory, exit code, its output."""
+    """A finished child process: wall time, peak memory (its own, and its process tree's),
+    exit code, its output."""
 
     seconds: float
     peak_rss_mb: float
     returncode: int
     stdout: str
+    peak_tree_mb: float = 0.0
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (none when it is gone)."""
+    children: list[int] = []
+    try:
+        for task in (_PROC / str(pid) / "task").iterdir():
+            children.extend(int(child) for child in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return children
+
+
+def _pss_kib(pid: int) -> int:
+    """The proportional set size of ``pid`` in KiB (0 when it is gone)."""
+    try:
+        for line in (_PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_pss_mb(root: int) -> float:
+    """The summed PSS of ``root`` and all its descendants, in MB."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        total += _pss_kib(pid)
+        pending.extend(_children(pid))
+    return total / 1024
+
+
+class TreePeakSampler:
+    """Samples the memory of a process tree in a background thread; keeps the peak."""
+
+    def __init__(self, root: int, interval_s: float = SAMPLE_INTERVAL_S) -> None:
+        self.peak_mb = 0.0
+        self._root = root
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> None:
+        """Start sampling."""
+        self._thread.start()
+
+    def stop(self) -> float:
+        """Stop sampling; return the peak in MB."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_pss_mb(self._root))
+            self._stop.wait(self._interval_s)
 
 
 def measure(
     command: list[str], env: Mapping[str, str] | None = None, cwd: Path = PROJECT_DIR
 ) -> Measured:
-    """Run ``command``; return its wall time and its own peak RSS (``wait4``, not a poll)."""
+    """Run ``command``; return its wall time, its own peak RSS (``wait4``, not a poll) and the
+    sampled peak of its process tree."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env
     )
     assert process.stdout is not None
-    output = process.stdout.read()
+    sampler = TreePeakSampler(process.pid)
+    sampler.start()
+    try:
+        output = process.stdout.read()
+    finally:
+        # Stopped before the reap: once reaped, the pid may be reused.
+        peak_tree_mb = sampler.stop()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, usage.ru_maxrss / 1024, process.returncode, output)  # KiB -> MB
+    return Measured(  # ru_maxrss is in KiB
+        seconds, usage.ru_maxrss / 1024, process.returncode, output, peak_tree_mb
+    )
 
 
 def run_child(code: str, *args: str) -> tuple[dict[str, object], float]:

@@ -50,6 +50,8 @@ def test_end_to_end_benchmark_runs_small(tmp_path: Path) -> None:
     assert steps["full_run"]["status"] == "success"
     assert steps["erasure_refresh"]["status"] == "success"
     assert all(step["seconds"] > 0 and step["peak_rss_mb"] > 0 for step in steps.values())
+    # The process tree is sampled for every medallion step (not for the baseline's child).
+    assert all(steps[name]["peak_tree_mb"] > 0 for name in list(steps)[1:])
     assert steps["full_run"]["warehouse_mb"] > 0
     assert report["erasures"] == 10
     assert report["erased_customers"] >= 10

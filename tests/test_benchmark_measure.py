@@ -1,0 +1,30 @@
+"""The benchmarks' memory figure for a process tree: a helper process's memory is added to
+its parent's, which ``wait4``'s peak (the largest single process) does not do."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks.measure import measure
+
+# A parent holding ~150 MB starts a child holding ~150 MB; both hold it for a while.
+HOLDS_MEMORY = """
+import subprocess, sys, time
+held = bytearray(150 * 2**20)
+held[::4096] = b"x" * len(held[::4096])
+if sys.argv[1] == "parent":
+    child = subprocess.Popen([sys.executable, "-c", sys.argv[2], "child", sys.argv[2]])
+    time.sleep(1.5)
+    child.wait()
+else:
+    time.sleep(1.0)
+"""
+
+
+def test_tree_peak_adds_the_memory_of_a_child_process() -> None:
+    measured = measure([sys.executable, "-c", HOLDS_MEMORY, "parent", HOLDS_MEMORY])
+    assert measured.returncode == 0, measured.stdout
+    # wait4 reports the largest single process: one 150 MB block and the interpreter.
+    assert 150 <= measured.peak_rss_mb < 250
+    # The tree holds both blocks at once.
+    assert measured.peak_tree_mb >= 300
