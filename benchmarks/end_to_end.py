@@ -7,7 +7,7 @@ Usage::
 Generates a clean demo landing zone (``--days`` of hourly partitions, ``--transactions``
 lines, plus customers, products and erasure requests) and holds its last hour back. Then, in
 this one run, each step a fresh ``medallion`` process, with two peaks of memory: its own
-(``wait4``) and that of its process tree (sampled; the file rewrite imports in a child):
+(``wait4``) and that of its process tree (sampled RSS; the file rewrite imports in a child):
 
 1. baseline: DuckDB ``read_json`` of the same files (minus the held hour) into a fresh file;
 2. full run: ``medallion run`` on a fresh warehouse (ingest, dbt build, erasure, exports,

@@ -3,8 +3,11 @@
 
 Two memory figures per child: its own peak RSS (``wait4``: exact, but of the largest single
 process only, so a helper process it starts, such as the file rewrite's import, is not added
-to it), and the peak of its whole process tree, sampled from ``/proc`` (Linux): the sum of
-the processes' proportional set sizes (PSS, so pages they share count once), every 0.1 s.
+to it), and the peak of its whole process tree, sampled from ``/proc`` (Linux) every 0.1 s:
+the sum of the processes' RSS. Pages they share (the interpreter, libraries) count once per
+process, so the sum errs high. PSS would not, but reading ``smaps_rollup`` walks the page
+tables under the process's memory-map lock: 6 ms for a 300 MB process, and at 10M lines it
+slowed the dbt build by ~10%. ``status`` costs 0.02 ms.
 """
 
 from __future__ import annotations
@@ -69,23 +72,23 @@ def _children(pid: int) -> list[int]:
     return children
 
 
-def _pss_kib(pid: int) -> int:
-    """The proportional set size of ``pid`` in KiB (0 when it is gone)."""
+def _rss_kib(pid: int) -> int:
+    """The resident set size of ``pid`` in KiB (0 when it is gone or a zombie)."""
     try:
-        for line in (_PROC / str(pid) / "smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in (_PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return 0
 
 
-def tree_pss_mb(root: int) -> float:
-    """The summed PSS of ``root`` and all its descendants, in MB."""
+def tree_rss_mb(root: int) -> float:
+    """The summed RSS of ``root`` and all its descendants, in MB."""
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()
-        total += _pss_kib(pid)
+        total += _rss_kib(pid)
         pending.extend(_children(pid))
     return total / 1024
 
@@ -112,7 +115,7 @@ class TreePeakSampler:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_pss_mb(self._root))
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self._root))
             self._stop.wait(self._interval_s)
 
 
