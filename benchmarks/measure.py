@@ -1,13 +1,14 @@
 """What the benchmarks share: timing a child process with its peak memory, and the DuckDB
 ``read_json`` baseline over a landing zone.
 
-Two memory figures per child: its own peak RSS (``wait4``: exact, but of the largest single
-process only, so a helper process it starts, such as the file rewrite's import, is not added
-to it), and the peak of its whole process tree, sampled from ``/proc`` (Linux) every 0.1 s:
-the sum of the processes' RSS. Pages they share (the interpreter, libraries) count once per
-process, so the sum errs high. PSS would not, but reading ``smaps_rollup`` walks the page
-tables under the process's memory-map lock (6 ms for a 300 MB process, ten times a second),
-while ``status`` costs 0.02 ms.
+Two memory figures per child. Its own peak RSS (``wait4``) is exact but covers the largest
+single process only, so a helper process it starts, such as the file rewrite's import, is not
+added to it; and a child started by a large process starts from that process's peak (one
+started from a 684 MB pytest process reported 684 MB). The peak of its whole process tree is
+sampled from ``/proc`` (Linux) every 0.1 s: the sum of the processes' RSS. Pages they share
+(the interpreter, libraries) count once per process, so the sum errs high. PSS would not, but
+reading ``smaps_rollup`` walks the page tables under the process's memory-map lock (6 ms for
+a 300 MB process, ten times a second), while ``status`` costs 0.02 ms.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ else:
 def test_tree_peak_adds_the_memory_of_a_child_process() -> None:
     measured = measure([sys.executable, "-c", HOLDS_MEMORY, "parent", HOLDS_MEMORY])
     assert measured.returncode == 0, measured.stdout
-    # wait4 reports the largest single process: one 150 MB block and the interpreter.
-    assert 150 <= measured.peak_rss_mb < 250
-    # The tree holds both blocks at once.
-    assert measured.peak_tree_mb >= 300
+    # Neither process holds 300 MB; the tree holds both blocks at once, each counted once
+    # (two interpreters of ~10-20 MB besides). wait4's figure is not compared: a child started
+    # by a large process (pytest here) starts from that process's peak.
+    assert 300 <= measured.peak_tree_mb < 450
