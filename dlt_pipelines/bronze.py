@@ -1,7 +1,9 @@
 """The dlt source that loads landing files into bronze: one row per input line.
 
-Each bronze row keeps the line as received (``record``), whether it is a usable JSON
-object (``_line_error`` says why not), and its lineage. Lines reach dlt as Arrow
+Each bronze row keeps the line as received (``record``; a line of a customer erased
+earlier is anonymized first, see ``anonymize.py``), whether it is a usable JSON object
+(``_line_error`` says why not), and its lineage. It runs in the ingest's extract process
+(``extract_process.py``), never in the run's own. Lines reach dlt as Arrow
 tables, so dlt writes them to Parquet and DuckDB loads them without a Python object
 per row. The per-file registry rows (``landing_files``) travel in the same load
 package as the lines, so a file and its lines are committed by the same load.
@@ -21,6 +23,7 @@ import pyarrow.compute as pc
 from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.extract.resource import DltResource
 
+from dlt_pipelines.anonymize import ErasureAnonymizer
 from dlt_pipelines.landing import ENTITY_TABLES, LandingFile
 from dlt_pipelines.lines import FileReadState, LineBatch, read_line_batches
 
@@ -173,6 +176,7 @@ def landing_source(
     files: Sequence[FileToLoad],
     batch_bytes: int = dlt.config.value,
     on_progress: ProgressCallback | None = None,
+    anonymizer: ErasureAnonymizer | None = None,
 ) -> DltResource:
     """Every line of the given landing files, into one bronze table per entity.
 
@@ -180,8 +184,9 @@ def landing_source(
         files: the files to load, already checked against what bronze holds.
         batch_bytes: decompressed bytes per Arrow batch (bounds memory).
         on_progress: called with each file and the lines read so far.
+        anonymizer: anonymizes the lines of subjects erased earlier (``anonymize.py``).
     """
-    return landing_lines(files, batch_bytes, on_progress)
+    return landing_lines(files, batch_bytes, on_progress, anonymizer)
 
 
 class _PendingLines:
@@ -221,9 +226,14 @@ class _PendingLines:
         self.nbytes += batch.lines.nbytes
 
     def classify(
-        self, scratch: duckdb.DuckDBPyConnection, ingested_at: dt.datetime, load_id: str
+        self,
+        scratch: duckdb.DuckDBPyConnection,
+        ingested_at: dt.datetime,
+        load_id: str,
+        anonymizer: ErasureAnonymizer | None,
     ) -> pa.Table:
-        """Classify the pending lines, attach their lineage, count invalid lines per file."""
+        """Classify the pending lines, anonymize those of erased subjects, attach their
+        lineage, count invalid lines per file."""
         batch_lines = pa.concat_tables(self.batches)
         scratch.register("batch_lines", batch_lines)
         try:
@@ -242,9 +252,12 @@ class _PendingLines:
             return pc.take(pa.array([value], type=type_), pa.array(np.zeros(count, np.int32)))
 
         is_valid = pc.is_null(line_error)
+        records = batch_lines.column("line")
+        if anonymizer is not None:
+            records = anonymizer.anonymize(scratch, self.table_name, records, is_valid)
         table = pa.table(
             {
-                "record": batch_lines.column("line"),
+                "record": records,
                 "_line_error": line_error,
                 "_is_valid_json": is_valid,
                 "_source_file": per_file([i.file.relative_path for i in self.items], pa.string()),
@@ -281,12 +294,15 @@ def landing_lines(
     files: Sequence[FileToLoad],
     batch_bytes: int = 32 << 20,
     on_progress: ProgressCallback | None = None,
+    anonymizer: ErasureAnonymizer | None = None,
 ) -> Iterator[object]:
     """Yield Arrow tables of classified lines per bronze table, and the files' registry rows."""
     load_id = dlt.current.load_package_state()["load_id"]
     ingested_at = dt.datetime.now(dt.UTC)
     pending: dict[str, _PendingLines] = {}
     scratch = duckdb.connect(config={"threads": 2})
+    if anonymizer is not None:
+        anonymizer.install(scratch)
     try:
         for item in files:
             lines_read = 0
@@ -297,7 +313,7 @@ def landing_lines(
                 if on_progress is not None:
                     on_progress(item, lines_read)
                 if lines.nbytes >= batch_bytes:
-                    table = lines.classify(scratch, ingested_at, load_id)
+                    table = lines.classify(scratch, ingested_at, load_id, anonymizer)
                     yield _with_table(table, lines.table_name, BRONZE_COLUMNS)
             if item.read_state.sha256 != item.sha256:
                 raise FileChangedWhileReading(
@@ -307,7 +323,7 @@ def landing_lines(
                 on_progress(item, lines_read)
         for table_name in sorted(pending):
             if pending[table_name].batches:
-                table = pending[table_name].classify(scratch, ingested_at, load_id)
+                table = pending[table_name].classify(scratch, ingested_at, load_id, anonymizer)
                 yield _with_table(table, table_name, BRONZE_COLUMNS)
         for table_name in sorted(set(ENTITY_TABLES.values()) - set(pending)):
             # No lines for this table in this load: still create it (a no-op once it exists).

@@ -7,8 +7,6 @@ loadable come back as skipped, with the reason.
 
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,18 +14,15 @@ from pathlib import Path
 
 import dlt
 import duckdb
-import pyarrow as pa
 from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from dlt_pipelines.bronze import REGISTRY_TABLE, FileToLoad, ProgressCallback, landing_source
+from dlt_pipelines.anonymize import ErasureAnonymizer, read_anonymizer
+from dlt_pipelines.bronze import REGISTRY_TABLE, FileToLoad, ProgressCallback
+from dlt_pipelines.extract_process import ExtractError, extract_in_process
 from dlt_pipelines.landing import ENTITY_TABLES, LandingFile, SkippedPath, scan_landing
 from dlt_pipelines.lines import FileReadState, file_sha256
-
-PIPELINE_NAME = "medallion_landing"
-BRONZE_DATASET = "bronze"
-GLOBAL_CONFIG_KEY = "destination.duckdb.credentials.global_config"
-GLOBAL_CONFIG_ENV = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
+from dlt_pipelines.pipeline import open_pipeline
 
 
 class IngestError(Exception):
@@ -80,38 +75,6 @@ class IngestReport:
         return dict(rows)
 
 
-def pipelines_dir_for(warehouse: Path) -> Path:
-    """dlt's working folder for a warehouse: beside the warehouse file, inside the project."""
-    return warehouse.parent / f"{warehouse.stem}.dlt"
-
-
-def open_pipeline(
-    warehouse: Path,
-    duckdb_settings: dict[str, str] | None = None,
-    pipeline_name: str = PIPELINE_NAME,
-) -> dlt.Pipeline:
-    """A dlt pipeline that loads into ``warehouse``'s bronze dataset, its state beside the file.
-
-    The landing-file ingest and the Kafka ingest each have their own ``pipeline_name``, so
-    a pending load of one never mixes with the other's.
-
-    ``duckdb_settings`` are added to the DuckDB settings of ``.dlt/config.toml``
-    (``destination.duckdb.credentials.global_config``).
-    """
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    if duckdb_settings:
-        configured = dlt.config.get(GLOBAL_CONFIG_KEY, dict) or {}
-        # dlt re-resolves credentials from its config providers in the load step, so the
-        # extra settings go through its environment provider, not a credentials object.
-        os.environ[GLOBAL_CONFIG_ENV] = json.dumps({**configured, **duckdb_settings})
-    return dlt.pipeline(
-        pipeline_name=pipeline_name,
-        pipelines_dir=str(pipelines_dir_for(warehouse)),
-        destination=dlt.destinations.duckdb(credentials=str(warehouse)),
-        dataset_name=BRONZE_DATASET,
-    )
-
-
 def check_warehouse_free(warehouse: Path) -> None:
     """Fail with one line when another process holds the warehouse file."""
     if not warehouse.exists():
@@ -151,6 +114,12 @@ def select_rows(
                 return []
             raise
     return rows or []
+
+
+def erasure_anonymizer(pipeline: dlt.Pipeline) -> ErasureAnonymizer | None:
+    """What the last build erased and how to anonymize it (``anonymize.py``), if it built that."""
+    with pipeline.sql_client() as client:
+        return read_anonymizer(lambda sql: client.execute_sql(sql) or [])
 
 
 def missing_tables(pipeline: dlt.Pipeline, table_names: Sequence[str]) -> list[str]:
@@ -237,13 +206,16 @@ def ingest_landing(
         # The bronze tables exist from the first ingest on, even for an empty landing zone
         # (data may arrive only as Kafka topics): dbt reads them all.
         if to_load or missing_tables(pipeline, [*ENTITY_TABLES.values(), REGISTRY_TABLE]):
-            pipeline.extract(landing_source(to_load, on_progress=on_progress))
-            # Arrow's allocator keeps freed batches for reuse; hand them back before
-            # DuckDB's load takes its share, so the peak is one phase, not both.
-            pa.default_memory_pool().release_unused()
+            anonymizer = erasure_anonymizer(pipeline) if to_load else None
+            # The lines are read in a process of their own (extract_process.py); this one
+            # loads the package that process extracted.
+            extract_in_process(warehouse, to_load, anonymizer, on_progress)
+            pipeline = open_pipeline(warehouse, duckdb_settings)
             pipeline.normalize()
             info: LoadInfo = pipeline.load()
             load_ids = tuple(info.loads_ids)
+    except ExtractError as error:
+        raise IngestError(str(error)) from error
     except PipelineStepFailed as error:
         raise IngestError(f"ingest failed at dlt step {error.step}: {error.exception}") from error
     loaded = [

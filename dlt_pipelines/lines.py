@@ -58,13 +58,24 @@ class LineBatch:
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
-    """Return the SHA-256 hex digest and the size in bytes of a file."""
+    """Return the SHA-256 hex digest and the size in bytes of a file.
+
+    The bytes pass through one unbuffered read buffer, zeroed at the end: the run's process
+    hashes the landing files to plan an ingest and should keep none of their content
+    (``extract_process.py`` reads the lines).
+    """
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(_READ_SIZE):
-            digest.update(chunk)
-            size += len(chunk)
+    buffer = bytearray(_READ_SIZE)
+    view = memoryview(buffer)
+    try:
+        with path.open("rb", buffering=0) as handle:
+            while count := handle.readinto(view):
+                digest.update(view[:count])
+                size += count
+    finally:
+        view[:] = bytes(len(buffer))
+        view.release()
     return digest.hexdigest(), size
 
 

@@ -11,14 +11,10 @@ from pathlib import Path
 
 import dlt
 
-from dlt_pipelines.ingest import (
-    IngestError,
-    loaded_versions,
-    open_pipeline,
-    select_rows,
-)
+from dlt_pipelines.ingest import IngestError, loaded_versions, select_rows
 from dlt_pipelines.kafka.names import DUMP_FILES_TABLE, OFFSETS_TABLE
 from dlt_pipelines.kafka.offsets import OffsetIndex
+from dlt_pipelines.pipeline import open_pipeline
 
 PIPELINE_NAME = "medallion_kafka"
 

@@ -6,13 +6,19 @@
       customers         personal fields (erasure_personal_fields) null, "_erased": true, and
                         "_erased_errors": the errors those fields had ('|'-delimited)
       transactions      delivery_address address, postcode and city null, "_erased": true
+    The customer and transaction records come from DuckDB macros this model's pre-hook creates
+    (macros/erasure_records.sql), which the landing ingest uses too: new lines of subjects
+    erased earlier arrive anonymized, equal to what this list would write, so they are not listed.
     Rows that came from a topic name its bronze table (kafka_<entity>) and carry the message's
     topic, partition and offset, by which the finaliser finds them; the streams' own lists
     (int_orders_cdc__erasure_targets, int_clickstream__erasure_targets: customer id null,
     "_erased": true) join them.
     DuckDB only (the finaliser rewrites the DuckDB warehouse).
 -#}
-{{ config(enabled=target_is('duckdb')) }}
+{{ config(
+    enabled=target_is('duckdb'),
+    pre_hook="{{ create_erasure_record_macros() }}",
+) }}
 
 with bronze_customers as (
     select * from {{ ref('brz_customers') }}
@@ -28,10 +34,6 @@ bronze_erasure_requests as (
 
 erased_customers as (
     select * from {{ ref('int_erased_customers') }}
-),
-
-checked_customers as (
-    select * from {{ ref('int_customers__checked') }}
 ),
 
 checked_transactions as (
@@ -54,27 +56,6 @@ erased_ids as (
     select distinct customer_id from erased_customers
 ),
 
-customer_personal_errors as (
-    -- what the personal fields broke before they are erased, kept in the rewritten record
-    -- ('|'-delimited) so the customer stays quarantined or valid exactly as before
-    select
-        _source_file,
-        _file_sha256,
-        _line_number,
-        '|' || array_to_string(
-            list_filter(
-                _errors,
-                error_text -> split_part(error_text, ':', 1) in (
-                    {%- for field in erasure_personal_fields('customers') %}
-                        '{{ field }}'{{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
-            ),
-            '|'
-        ) || '|' as personal_errors
-    from checked_customers
-),
-
 customer_targets as (
     select
         {{ bronze_table_of('customers', 'bronze_customers._source_type') }} as bronze_table,
@@ -85,15 +66,11 @@ customer_targets as (
         bronze_customers._kafka_partition,
         bronze_customers._kafka_offset,
         bronze_customers.record,
-        json_merge_patch(
-            {{ json_with_nulls('bronze_customers.record', erasure_personal_fields('customers')) }},
-            json_object('_erased_errors', customer_personal_errors.personal_errors)
-        ) as anonymized_record
+        {{ erasure_record('erasure_anonymized_customer', 'bronze_customers.record') }}
+            as anonymized_record
     from bronze_customers
     inner join erased_ids
         on {{ normalized_customer_id('bronze_customers.id') }} = erased_ids.customer_id
-    inner join customer_personal_errors
-        on {{ lineage_match('bronze_customers', 'customer_personal_errors') }}
     where bronze_customers._is_valid_json
 ),
 
@@ -107,7 +84,7 @@ transaction_targets as (
         bronze_transactions._kafka_partition,
         bronze_transactions._kafka_offset,
         bronze_transactions.record,
-        {{ json_with_nulls('bronze_transactions.record', erasure_personal_fields('transactions')) }}
+        {{ erasure_record('erasure_anonymized_transaction', 'bronze_transactions.record') }}
             as anonymized_record
     from bronze_transactions
     inner join checked_transactions

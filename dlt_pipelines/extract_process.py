@@ -1,0 +1,178 @@
+"""dlt's extract of landing files, in a process of its own: the run's process never reads a
+landing line.
+
+DuckDB writes the unused tail of a column segment's buffer to the file as it finds it in
+memory (duckdb/duckdb#23382, see ``medallion/warehouse_file.py``), so a process that has read a
+clear line of an erased subject could later write some of its bytes into the warehouse. Here
+a new interpreter reads, classifies and extracts the lines into dlt's load package, with the
+lines of subjects erased earlier already anonymized (``anonymize.py``); the run's process then
+normalizes and loads the package, and sees only what bronze will hold.
+
+Parent side: ``extract_in_process``. Child side: ``python -m dlt_pipelines.extract_process``
+with a JSON request on standard input, answering with JSON lines on standard output (progress
+per file, then ``done`` or ``error``). The child dies with its parent (``PR_SET_PDEATHSIG``),
+so a killed run leaves at most a package that the next run loads first (``finish_pending``) or
+an unfinished one that dlt discards.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from dlt_pipelines.anonymize import ErasureAnonymizer
+from dlt_pipelines.bronze import FileToLoad, ProgressCallback, landing_source
+from dlt_pipelines.landing import LandingFile
+from dlt_pipelines.lines import FileReadState
+from dlt_pipelines.pipeline import open_pipeline
+
+_PR_SET_PDEATHSIG = 1
+
+
+class ExtractError(Exception):
+    """The extract could not finish; the message is one line meant for the user."""
+
+
+def _file_request(item: FileToLoad) -> dict[str, object]:
+    landing = item.file
+    return {
+        "path": str(landing.path),
+        "relative_path": landing.relative_path,
+        "entity": landing.entity,
+        "table_name": landing.table_name,
+        "partition_date": landing.partition_date.isoformat(),
+        "partition_hour": landing.partition_hour,
+        "sha256": item.sha256,
+        "change": item.change,
+    }
+
+
+def _file_to_load(data: dict[str, Any]) -> FileToLoad:
+    landing = LandingFile(
+        Path(data["path"]),
+        data["relative_path"],
+        data["entity"],
+        data["table_name"],
+        dt.date.fromisoformat(data["partition_date"]),
+        int(data["partition_hour"]),
+    )
+    return FileToLoad(landing, data["sha256"], data["change"], FileReadState())
+
+
+def extract_in_process(
+    warehouse: Path,
+    files: list[FileToLoad],
+    anonymizer: ErasureAnonymizer | None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """Extract ``files`` into the landing pipeline's load package, in a new process.
+
+    Fills in each file's ``read_state`` and ``invalid_lines`` as the child reports them and
+    calls ``on_progress`` as lines are read. Raises ``ExtractError`` when the child fails.
+    """
+    request = {
+        "parent_pid": os.getpid(),
+        "warehouse": str(warehouse),
+        "files": [_file_request(item) for item in files],
+        "anonymizer": anonymizer.to_json() if anonymizer is not None else None,
+    }
+    with tempfile.TemporaryFile(mode="w+") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dlt_pipelines.extract_process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(json.dumps(request))
+        process.stdin.close()
+        outcome = _relay(process.stdout, files, on_progress)
+        code = process.wait()
+        if outcome == "done" and code == 0:
+            return
+        stderr.seek(0)
+        tail = [line.strip() for line in stderr.read().splitlines() if line.strip()]
+        reason = outcome or (tail[-1] if tail else f"exit code {code}")
+        raise ExtractError(f"ingest failed at dlt step extract: {reason}")
+
+
+def _relay(
+    events: IO[str], files: list[FileToLoad], on_progress: ProgressCallback | None
+) -> str | None:
+    """Apply the child's events; "done", the child's error message, or None if it just ended."""
+    for line in events:
+        event = json.loads(line)
+        if "error" in event:
+            return str(event["error"])
+        if "done" in event:
+            for item, invalid in zip(files, event["done"]["invalid_lines"], strict=True):
+                item.invalid_lines = int(invalid)
+            return "done"
+        item = files[event["file"]]
+        if event.get("read_state") is not None:
+            item.read_state = FileReadState(**event["read_state"])
+        if on_progress is not None:
+            on_progress(item, int(event["lines"]))
+    return None
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Be killed when the parent dies: its lock no longer covers an orphaned extract."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
+def main() -> int:
+    """Carry out the request on standard input; report on the original standard output."""
+    request = json.load(sys.stdin)
+    _die_with_parent(int(request["parent_pid"]))
+    # Events go to a copy of the original standard output; anything else printed goes to
+    # standard error, so it cannot corrupt them.
+    events = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+
+    def report(event: dict[str, object]) -> None:
+        events.write(json.dumps(event) + "\n")
+
+    files = [_file_to_load(data) for data in request["files"]]
+    index = {id(item): position for position, item in enumerate(files)}
+    anonymizer = (
+        ErasureAnonymizer.from_json(request["anonymizer"]) if request["anonymizer"] else None
+    )
+
+    def on_progress(item: FileToLoad, lines_read: int) -> None:
+        state = item.read_state
+        report(
+            {
+                "file": index[id(item)],
+                "lines": lines_read,
+                "read_state": dataclasses.asdict(state) if state.sha256 is not None else None,
+            }
+        )
+
+    pipeline = open_pipeline(Path(request["warehouse"]))
+    try:
+        pipeline.extract(landing_source(files, on_progress=on_progress, anonymizer=anonymizer))
+    except PipelineStepFailed as error:
+        report({"error": str(error.exception).replace("\n", " ")})
+        return 1
+    report({"done": {"invalid_lines": [item.invalid_lines for item in files]}})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

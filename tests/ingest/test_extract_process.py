@@ -1,0 +1,163 @@
+"""The landing lines are read by an extract process of the ingest's own, which dies with it.
+
+An ingest killed while its extract process reads must not leave that process running: the
+killed ingest's lock no longer covers it, so it could write a load package beside the next
+ingest's and the same lines would be loaded twice. After the kill the next ingest loads every
+line exactly once. A reading extract process also fails at its next progress report once its
+parent is gone (the pipe is broken); the parent-death signal covers it between reports, which
+the FIFO test shows: there the process waits for a file that never comes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from dlt_pipelines.bronze import FileToLoad
+from dlt_pipelines.extract_process import ExtractError, extract_in_process
+from dlt_pipelines.landing import ENTITY_TABLES, scan_landing
+from dlt_pipelines.lines import FileReadState
+from medallion.demo import DemoConfig, generate_landing_zone
+from tests.conftest import MEDALLION, PROJECT_DIR, run_cli
+
+EXTRACT_MODULE = "dlt_pipelines.extract_process"
+
+
+def processes_started_by(parent: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the live processes whose parent is ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        # the fields after the command name, which may hold spaces: state, ppid, ...
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == parent and fields[0] != "Z":
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def wait_for(condition: Any, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_killed_ingest_takes_its_extract_process_along(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    generate_landing_zone(landing, DemoConfig(seed=5, days=1, transactions=200_000))
+    manifest = json.loads((tmp_path / "landing.manifest.json").read_text())
+    warehouse = tmp_path / "warehouse" / "medallion.duckdb"
+    env = {**os.environ, "MEDALLION_WAREHOUSE": str(warehouse), "MEDALLION_ERASURE_SALT": "s"}
+    ingest = subprocess.Popen(
+        [*MEDALLION, "ingest", "--landing", str(landing)],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        extract = wait_for(
+            lambda: [pid for pid, cmd in processes_started_by(ingest.pid) if EXTRACT_MODULE in cmd],
+            timeout=60,
+        )
+        assert extract, "the ingest started no extract process"
+        assert ingest.poll() is None, "the ingest ended before it could be killed"
+        os.kill(ingest.pid, signal.SIGKILL)
+        ingest.wait()
+        assert wait_for(lambda: not alive(extract[0]), timeout=10), (
+            "the extract process outlived the ingest that started it"
+        )
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+
+    run_cli("ingest", "--landing", str(landing), warehouse=warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for entity, table in ENTITY_TABLES.items():
+            rows = con.execute(f"select count(*) from bronze.{table}").fetchall()[0][0]
+            assert rows == manifest["entities"][entity]["lines"], entity
+
+
+def test_an_extract_that_fails_names_the_file(tmp_path: Path) -> None:
+    """A file whose bytes are not those planned (it changed after it was hashed) stops the
+    extract process, and the ingest gets one line naming the file."""
+    landing = tmp_path / "landing"
+    generate_landing_zone(landing, DemoConfig(seed=3, days=1, transactions=50))
+    planned = scan_landing(landing).files[0]
+    stale = FileToLoad(planned, "0" * 64, "new", FileReadState())
+    with pytest.raises(ExtractError) as raised:
+        extract_in_process(tmp_path / "warehouse" / "medallion.duckdb", [stale], None)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("ingest failed at dlt step extract: ")
+    assert f"{planned.relative_path}: the file changed while it was being loaded" in message
+
+
+PARENT_SCRIPT = """
+import datetime as dt, sys
+from pathlib import Path
+from dlt_pipelines.bronze import FileToLoad
+from dlt_pipelines.extract_process import extract_in_process
+from dlt_pipelines.landing import LandingFile
+from dlt_pipelines.lines import FileReadState
+
+fifo, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
+landing = LandingFile(
+    fifo, "date=2020-01-01/hour=00/customers.json", "customers", "customers", dt.date(2020, 1, 1), 0
+)
+extract_in_process(warehouse, [FileToLoad(landing, "0" * 64, "new", FileReadState())], None)
+"""
+
+
+def test_an_extract_process_between_reports_dies_with_its_parent(tmp_path: Path) -> None:
+    fifo = tmp_path / "customers.json"
+    os.mkfifo(fifo)  # opening it for reading blocks until a writer comes: none will
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT_SCRIPT, str(fifo), str(tmp_path / "w" / "medallion.duckdb")],
+        cwd=PROJECT_DIR,
+    )
+    extract: list[int] = []
+    try:
+        extract = wait_for(
+            lambda: [pid for pid, cmd in processes_started_by(parent.pid) if EXTRACT_MODULE in cmd],
+            timeout=60,
+        )
+        assert extract, "no extract process started"
+        time.sleep(2)  # it has read its request and waits in open()
+        assert parent.poll() is None
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        assert wait_for(lambda: not alive(extract[0]), timeout=10), "the extract process lives on"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in extract:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
