@@ -3,14 +3,19 @@
 An erasure is made physical by rewriting the whole warehouse file (``medallion/erasure.py``),
 which costs minutes on a large warehouse. Without this module an ordinary hour that brings a
 line of a customer erased last week would need that rewrite too. So the ingest's extract
-process (``dlt_pipelines/extract_child.py``) writes such lines already anonymized, with the very
-records dbt's work list (``silver.slv_erasure_targets``) would write: both come from the DuckDB
-macros the work list's model creates (``macros/erasure_records.sql``), copied here from the
+process (``extract_process.py``) writes such lines already anonymized, with the very records
+dbt's work list (``silver.slv_erasure_targets``) would write: both come from the DuckDB macros
+the work list's model creates (``macros/erasure_records.sql``), copied here from the
 warehouse. A line anonymized here is not listed again, so no rewrite runs for it.
 
-What is erased is read from the last build (``int_erased_customers``), and only its customer
-ids are used: they stay erased in every later build. Anything this misses (a subject erased
-by a request in the same load, lines of Kafka topics) is still listed by dbt and rewritten.
+Who is erased comes from the last build, by the rules of ``int_erased_customers``, and only
+where this load's build is sure to agree (a subject stays erased):
+  * a customer id it erased;
+  * an id whose salted hash is a subject's id hash, an email whose hash is a subject's email
+    hash (``slv_erasure_subjects``): a customer whose first line arrives after the request;
+  * the ids of customers erased that way earlier in this extract, for their transactions.
+Anything this misses (a subject whose request arrives in the same load, lines of Kafka
+dumps and topics) is still listed by dbt and rewritten.
 """
 
 from __future__ import annotations
@@ -24,15 +29,34 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# bronze table -> (macro giving a record's customer id, macro giving its anonymized record)
-ANONYMIZED_TABLES: dict[str, tuple[str, str]] = {
-    "customers": ("erasure_customer_key", "erasure_anonymized_customer"),
-    "transactions": ("erasure_transaction_customer_key", "erasure_anonymized_transaction"),
+# The DuckDB variable the salted hash reads (macros/erasure.sql, default__salted_hash).
+SALT_VARIABLE = "medallion_erasure_salt"
+# bronze table -> macro giving a record's customer id / its anonymized record
+KEY_MACROS = {
+    "customers": "erasure_customer_key",
+    "transactions": "erasure_transaction_customer_key",
 }
-MACRO_NAMES = sorted({name for pair in ANONYMIZED_TABLES.values() for name in pair})
+RECORD_MACROS = {
+    "customers": "erasure_anonymized_customer",
+    "transactions": "erasure_anonymized_transaction",
+}
+EMAIL_MACRO = "erasure_customer_email_key"
+HASH_MACRO = "erasure_salted_hash"
+MACRO_NAMES = sorted({*KEY_MACROS.values(), *RECORD_MACROS.values(), EMAIL_MACRO, HASH_MACRO})
 ERASED_CUSTOMERS_TABLE = "int_erased_customers"
+SUBJECTS_TABLE = "slv_erasure_subjects"
 
 Query = Callable[[str], Sequence[Sequence[object]]]
+
+
+def _create_table(scratch: duckdb.DuckDBPyConnection, name: str, values: Sequence[str]) -> None:
+    """A one-column temporary table ``name(value)`` holding ``values``."""
+    given = pa.table({"value": pa.array(values, type=pa.string())})
+    scratch.register(f"{name}_given", given)
+    try:
+        scratch.execute(f"create or replace temp table {name} as select value from {name}_given")
+    finally:
+        scratch.unregister(f"{name}_given")
 
 
 @dataclass(frozen=True)
@@ -51,42 +75,63 @@ class MacroDefinition:
 
 @dataclass(frozen=True)
 class ErasureAnonymizer:
-    """The customer ids erased by the last build, and the macros that anonymize records."""
+    """Who the last build erased, and the macros that anonymize records."""
 
     erased_customer_ids: tuple[str, ...]
+    subject_id_hashes: tuple[str, ...]
+    subject_email_hashes: tuple[str, ...]
     macros: tuple[MacroDefinition, ...]
+    salt: str | None = None  # without it, only the erased customer ids are matched
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready form, for the extract process's request."""
         return {
             "erased_customer_ids": list(self.erased_customer_ids),
+            "subject_id_hashes": list(self.subject_id_hashes),
+            "subject_email_hashes": list(self.subject_email_hashes),
             "macros": [
                 {"name": m.name, "parameters": list(m.parameters), "definition": m.definition}
                 for m in self.macros
             ],
+            "salt": self.salt,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ErasureAnonymizer:
         """The anonymizer ``to_json`` described."""
         return cls(
-            tuple(str(value) for value in data["erased_customer_ids"]),
+            tuple(data["erased_customer_ids"]),
+            tuple(data["subject_id_hashes"]),
+            tuple(data["subject_email_hashes"]),
             tuple(
                 MacroDefinition(str(m["name"]), tuple(m["parameters"]), str(m["definition"]))
                 for m in data["macros"]
             ),
+            data["salt"],
         )
 
     def install(self, scratch: duckdb.DuckDBPyConnection) -> None:
-        """Create the macros and the erased ids in a scratch database."""
+        """Create the macros, who is erased and the salt in a scratch database."""
         for macro in self.macros:
             scratch.execute(macro.create_sql())
-        scratch.execute("create or replace temp table erased_customer_ids (customer_id varchar)")
-        if self.erased_customer_ids:
-            scratch.executemany(
-                "insert into erased_customer_ids values (?)",
-                [[customer_id] for customer_id in self.erased_customer_ids],
+        _create_table(scratch, "erased_customer_ids", self.erased_customer_ids)
+        _create_table(scratch, "subject_id_hashes", self.subject_id_hashes)
+        _create_table(scratch, "subject_email_hashes", self.subject_email_hashes)
+        if self.salt is not None:
+            scratch.execute(f"set variable {SALT_VARIABLE} = ?", [self.salt])
+
+    def _erased_condition(self, table_name: str) -> str:
+        """SQL: the line (``line``, its ``customer_key``) is of an erased customer."""
+        conditions = ["customer_key in (select value from erased_customer_ids)"]
+        if self.salt is not None:
+            conditions.append(
+                f"{HASH_MACRO}(customer_key) in (select value from subject_id_hashes)"
             )
+            if table_name == "customers":
+                conditions.append(
+                    f"{HASH_MACRO}({EMAIL_MACRO}(line)) in (select value from subject_email_hashes)"
+                )
+        return " or ".join(conditions)
 
     def anonymize(
         self,
@@ -96,10 +141,10 @@ class ErasureAnonymizer:
         is_valid_json: pa.ChunkedArray,
     ) -> pa.ChunkedArray:
         """``lines`` with the JSON objects of erased customers replaced by their anonymized
-        records (``install`` first). Only those rows leave DuckDB; the rest stay in Arrow."""
-        if table_name not in ANONYMIZED_TABLES or not self.erased_customer_ids:
+        records (``install`` first). Only those rows leave DuckDB; the rest stay in Arrow.
+        Customers found erased by a hash are remembered, for their transactions."""
+        if table_name not in RECORD_MACROS:
             return lines
-        key_macro, record_macro = ANONYMIZED_TABLES[table_name]
         count = len(lines)
         candidates = pa.table(
             {
@@ -112,13 +157,24 @@ class ErasureAnonymizer:
         try:
             replaced = scratch.execute(
                 f"""
-                select row_index, {record_macro}(line) as anonymized
-                from anonymize_candidates
-                where is_valid_json
-                  and {key_macro}(line) in (select customer_id from erased_customer_ids)
+                select row_index, customer_key, {RECORD_MACROS[table_name]}(line) as anonymized
+                from (
+                    select row_index, line, {KEY_MACROS[table_name]}(line) as customer_key
+                    from anonymize_candidates
+                    where is_valid_json
+                ) as keyed
+                where customer_key is not null and ({self._erased_condition(table_name)})
                 order by row_index
                 """
             ).to_arrow_table()
+            if table_name == "customers" and replaced.num_rows:
+                scratch.register("anonymized_customers", replaced)
+                scratch.execute(
+                    "insert into erased_customer_ids select distinct customer_key "
+                    "from anonymized_customers "
+                    "where customer_key not in (select value from erased_customer_ids)"
+                )
+                scratch.unregister("anonymized_customers")
         finally:
             scratch.unregister("anonymize_candidates")
         if replaced.num_rows == 0:
@@ -131,9 +187,21 @@ class ErasureAnonymizer:
         )
 
 
-def read_anonymizer(query: Query) -> ErasureAnonymizer | None:
-    """The anonymizer of the warehouse ``query`` reads from, or None when there is nothing to
-    anonymize: no build has made the macros and the erased ids yet, or no one is erased."""
+def _has_table(query: Query, schema: str, table: str) -> bool:
+    found = query(
+        f"""
+        select count(*) from information_schema.tables
+        where table_catalog = current_database()
+          and table_schema = '{schema}' and table_name = '{table}'
+        """
+    )
+    return bool(found and found[0][0])
+
+
+def read_anonymizer(query: Query, salt: str | None = None) -> ErasureAnonymizer | None:
+    """The anonymizer of the warehouse ``query`` reads from (``salt``: its erasure salt), or
+    None when there is nothing to anonymize: no build has made the macros yet, or no one is
+    erased."""
     names = ", ".join(f"'{name}'" for name in MACRO_NAMES)
     rows = query(
         f"""
@@ -149,20 +217,18 @@ def read_anonymizer(query: Query) -> ErasureAnonymizer | None:
     if len(rows) != len(MACRO_NAMES) or len(schemas) != 1:
         return None
     schema = schemas.pop()
-    has_ids = query(
-        f"""
-        select count(*) from information_schema.tables
-        where table_catalog = current_database()
-          and table_schema = '{schema}' and table_name = '{ERASED_CUSTOMERS_TABLE}'
-        """
-    )
-    if not has_ids or not has_ids[0][0]:
-        return None
-    ids = query(
-        f'select distinct customer_id from "{schema}"."{ERASED_CUSTOMERS_TABLE}" '
-        "where customer_id is not null order by 1"
-    )
-    if not ids:
+    ids: Sequence[Sequence[object]] = []
+    if _has_table(query, schema, ERASED_CUSTOMERS_TABLE):
+        ids = query(
+            f'select distinct customer_id from "{schema}"."{ERASED_CUSTOMERS_TABLE}" '
+            "where customer_id is not null order by 1"
+        )
+    subjects: Sequence[Sequence[object]] = []
+    if salt is not None and _has_table(query, schema, SUBJECTS_TABLE):
+        subjects = query(
+            f'select subject_id_hash, subject_email_hash from "{schema}"."{SUBJECTS_TABLE}"'
+        )
+    if not ids and not subjects:
         return None
     macros = tuple(
         MacroDefinition(
@@ -170,4 +236,10 @@ def read_anonymizer(query: Query) -> ErasureAnonymizer | None:
         )
         for _, name, parameters, definition in rows
     )
-    return ErasureAnonymizer(tuple(str(row[0]) for row in ids), macros)
+    return ErasureAnonymizer(
+        tuple(str(row[0]) for row in ids),
+        tuple(sorted({str(row[0]) for row in subjects if row[0] is not None})),
+        tuple(sorted({str(row[1]) for row in subjects if row[1] is not None})),
+        macros,
+        salt,
+    )

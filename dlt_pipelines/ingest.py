@@ -116,10 +116,10 @@ def select_rows(
     return rows or []
 
 
-def erasure_anonymizer(pipeline: dlt.Pipeline) -> ErasureAnonymizer | None:
-    """What the last build erased and how to anonymize it (``anonymize.py``), if it built that."""
+def erasure_anonymizer(pipeline: dlt.Pipeline, salt: str | None) -> ErasureAnonymizer | None:
+    """Who the last build erased and how to anonymize their lines (``anonymize.py``)."""
     with pipeline.sql_client() as client:
-        return read_anonymizer(lambda sql: client.execute_sql(sql) or [])
+        return read_anonymizer(lambda sql: client.execute_sql(sql) or [], salt)
 
 
 def missing_tables(pipeline: dlt.Pipeline, table_names: Sequence[str]) -> list[str]:
@@ -184,6 +184,7 @@ def ingest_landing(
     on_plan: Callable[[list[FileToLoad]], None] | None = None,
     on_progress: ProgressCallback | None = None,
     duckdb_settings: dict[str, str] | None = None,
+    erasure_salt: str | None = None,
 ) -> IngestReport:
     """Load every new or changed file below ``landing_root`` into bronze.
 
@@ -193,6 +194,8 @@ def ingest_landing(
         on_plan: called once with the files that will be loaded.
         on_progress: called as lines are read (file, lines so far).
         duckdb_settings: extra DuckDB settings for the warehouse connection.
+        erasure_salt: the warehouse's erasure salt; with it, lines of subjects whose requests
+            came before their customer are anonymized too, not only those of erased ids.
     """
     scan = scan_landing(landing_root)
     check_warehouse_free(warehouse)
@@ -206,7 +209,7 @@ def ingest_landing(
         # The bronze tables exist from the first ingest on, even for an empty landing zone
         # (data may arrive only as Kafka topics): dbt reads them all.
         if to_load or missing_tables(pipeline, [*ENTITY_TABLES.values(), REGISTRY_TABLE]):
-            anonymizer = erasure_anonymizer(pipeline) if to_load else None
+            anonymizer = erasure_anonymizer(pipeline, erasure_salt) if to_load else None
             # The lines are read in a process of their own (extract_process.py); this one
             # loads the package that process extracted.
             extract_in_process(warehouse, to_load, anonymizer, on_progress)

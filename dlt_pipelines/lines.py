@@ -11,7 +11,9 @@ piece is not a line; an empty file has no lines; a trailing piece without ``\\n`
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -66,16 +68,16 @@ def file_sha256(path: Path) -> tuple[str, int]:
     """
     digest = hashlib.sha256()
     size = 0
-    buffer = bytearray(_READ_SIZE)
-    view = memoryview(buffer)
-    try:
-        with path.open("rb", buffering=0) as handle:
+    with path.open("rb", buffering=0) as handle:
+        buffer = bytearray(max(1, min(_READ_SIZE, os.fstat(handle.fileno()).st_size)))
+        view = memoryview(buffer)
+        try:
             while count := handle.readinto(view):
                 digest.update(view[:count])
                 size += count
-    finally:
-        view[:] = bytes(len(buffer))
-        view.release()
+        finally:
+            view.release()
+            ctypes.memset((ctypes.c_char * len(buffer)).from_buffer(buffer), 0, len(buffer))
     return digest.hexdigest(), size
 
 

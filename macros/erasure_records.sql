@@ -9,25 +9,17 @@
                                                        matched by (brz_customers.id, normalized)
       erasure_transaction_customer_key(bronze_record)  the same for a transactions record
                                                        (brz_transactions.customer_id)
+      erasure_customer_email_key(bronze_record)        a customers record's email, normalized as
+                                                       int_erased_customers hashes it
       erasure_anonymized_customer(bronze_record)       personal fields null, "_erased": true and
                                                        "_erased_errors": the errors those fields
                                                        had ('|'-delimited), so the customer stays
                                                        valid or quarantined exactly as before
       erasure_anonymized_transaction(bronze_record)    delivery address, postcode and city null,
                                                        "_erased": true
-    DuckDB only (the finaliser and the ingest work on the DuckDB warehouse).
+    and erasure_salted_hash(hashed_value), salted_hash of macros/erasure.sql (the salt is the
+    DuckDB variable medallion_erasure_salt). DuckDB only (the finaliser and the ingest work on the DuckDB warehouse).
 -#}
-
-{#- The macros' names, as the ingest looks them up (dlt_pipelines/anonymize.py). -#}
-{% macro erasure_record_macro_names() -%}
-    {{ return([
-        'erasure_customer_key',
-        'erasure_transaction_customer_key',
-        'erasure_anonymized_customer',
-        'erasure_anonymized_transaction',
-    ]) }}
-{%- endmacro %}
-
 
 {#- A call of one of the macros, qualified by the model's database and schema. -#}
 {% macro erasure_record(macro_name, argument) -%}
@@ -69,6 +61,14 @@
         select {{ normalized_customer_id('id') }}
         from {{ bronze_record_fields([{'path': 'id', 'type': 'text'}]) }}
     );
+
+    create or replace macro {{ schema }}.erasure_customer_email_key(bronze_record) as (
+        select {{ normalized_email('email') }}
+        from {{ bronze_record_fields([{'path': 'email', 'type': 'text'}]) }}
+    );
+
+    create or replace macro {{ schema }}.erasure_salted_hash(hashed_value) as
+        {{ salted_hash('hashed_value') }};
 
     create or replace macro {{ schema }}.erasure_transaction_customer_key(bronze_record) as (
         select {{ normalized_customer_id('customer_id') }}

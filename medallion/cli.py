@@ -28,6 +28,7 @@ from medallion.settings import (
     DEFAULT_KAFKA_DUMPS,
     DEFAULT_LANDING,
     duckdb_settings,
+    erasure_salt,
     reports_dir,
     warehouse_path,
 )
@@ -282,6 +283,7 @@ def _ingest(landing: Path) -> None:
                 on_plan=progress.on_plan,
                 on_progress=progress.on_progress,
                 duckdb_settings=duckdb_settings(),
+                erasure_salt=erasure_salt(warehouse_path()),
             )
     except WarehouseLockedError as error:
         raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None

@@ -14,9 +14,8 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from dlt_pipelines.anonymize import SALT_VARIABLE
 from medallion.settings import erasure_salt
-
-SALT_VARIABLE = "medallion_erasure_salt"
 
 
 class Plugin(BasePlugin):

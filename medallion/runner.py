@@ -43,7 +43,12 @@ from medallion.erasure import ErasureError, ErasureOutcome, finalise_erasure
 from medallion.ingest_view import ingest_counts, kafka_counts
 from medallion.logs import log_step
 from medallion.record.drift_state import stage_rewrites
-from medallion.settings import PROJECT_DIR, duckdb_memory_settings, duckdb_settings
+from medallion.settings import (
+    PROJECT_DIR,
+    duckdb_memory_settings,
+    duckdb_settings,
+    erasure_salt,
+)
 from medallion.transform import DbtOutcome, dbt_build
 from medallion.warehouse_file import RewriteError
 
@@ -238,7 +243,11 @@ def run_pipeline(
 
         steps.start("ingest")
         result.ingest = ingest_landing(
-            options.landing, options.warehouse, duckdb_settings=settings, **(ingest_hooks or {})
+            options.landing,
+            options.warehouse,
+            duckdb_settings=settings,
+            erasure_salt=erasure_salt(options.warehouse),
+            **(ingest_hooks or {}),
         )
         if options.kafka_dumps is not None:
             result.kafka = ingest_kafka_dumps(

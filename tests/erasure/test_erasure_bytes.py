@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -125,20 +126,28 @@ class Built:
         self.stdout = stdout
 
 
-@pytest.fixture(scope="module")
-def built(real_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    root = tmp_path_factory.mktemp("erasure")
-    started = time.time() - 1
+@contextmanager
+def uncompressed_storage(root: Path) -> Iterator[None]:
+    """DuckDB stores values uncompressed (personal values are plain bytes in the file), and
+    dbt's target and logs go under ``root``, for the commands run inside."""
     patch = pytest.MonkeyPatch()
     patch.setenv("MEDALLION_DUCKDB_FORCE_COMPRESSION", "uncompressed")
     patch.setenv("DBT_TARGET_PATH", str(root / "target"))
     patch.setenv("DBT_LOG_PATH", str(root / "logs"))
     try:
+        yield
+    finally:
+        patch.undo()
+
+
+@pytest.fixture(scope="module")
+def built(real_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    root = tmp_path_factory.mktemp("erasure")
+    started = time.time() - 1
+    with uncompressed_storage(root):
         warehouse = root / "warehouse" / "medallion.duckdb"
         result = run_cli("build", "--landing", str(real_dataset), warehouse=warehouse)
         yield Built(root, started, result.stdout)
-    finally:
-        patch.undo()
 
 
 @pytest.mark.real_data

@@ -1,18 +1,22 @@
 """New lines of subjects erased earlier arrive anonymized: no file rewrite, no clear byte.
 
-The real dataset is built (its 23 subjects erased, the file rewritten), then a new hour lands
-with clear lines of erased customers (the records they had, and their transactions) beside
-lines of a kept customer. The refresh must load the erased ones already anonymized, exactly
-as the finaliser would have written them (the macros of macros/erasure_records.sql), keep the
-others verbatim, and therefore not rewrite the file; with storage uncompressed, no personal
-value of those lines may be in it.
+The real dataset is built (its 23 subjects erased, the file rewritten), and a request lands
+for a customer bronze does not know yet. Then a new hour lands with clear lines of erased
+customers (the records they had, and their transactions) beside lines of kept customers, and
+two customers who are new to bronze but erased: the one that request named (matched by the
+hash of the id), and one with a subject's email under a new id (matched by the hash of the
+email; its transaction only through the customer line before it). The refresh must load the
+erased lines already anonymized, exactly as the finaliser would have written them (the macros
+of macros/erasure_records.sql), keep the others verbatim, and therefore not rewrite the file;
+with storage uncompressed, no personal value of those lines may be in it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -20,11 +24,13 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from dlt_pipelines.anonymize import ErasureAnonymizer, read_anonymizer
+from dlt_pipelines.anonymize import read_anonymizer
 from tests.conftest import run_cli
-from tests.erasure.test_erasure_bytes import landing_records
+from tests.erasure.test_erasure_bytes import landing_records, uncompressed_storage
 
 NEW_HOUR = "date=2020-03-01/hour=00"
+REQUEST_HOUR = "date=2020-02-28/hour=00"
+LATE_BY_ID, LATE_BY_EMAIL = "900002", "900001"
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,7 @@ def write_lines(path: Path, lines: list[str]) -> None:
 @pytest.fixture(scope="module")
 def new_hour(real_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewHour]:
     root = tmp_path_factory.mktemp("ingest_anonymizes")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("MEDALLION_DUCKDB_FORCE_COMPRESSION", "uncompressed")
-    patch.setenv("DBT_TARGET_PATH", str(root / "target"))
-    patch.setenv("DBT_LOG_PATH", str(root / "logs"))
-    try:
+    with uncompressed_storage(root):
         warehouse = root / "warehouse" / "medallion.duckdb"
         run_cli("build", "--landing", str(real_dataset), warehouse=warehouse)
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -64,11 +66,45 @@ def new_hour(real_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         assert len(erased_ids) == 23
         customers = landing_records(real_dataset, "customers")
         transactions = landing_records(real_dataset, "transactions")
-        erased = [json.dumps(c) for c in customers if c["id"] in erased_ids][:3]
-        kept = [json.dumps(c) for c in customers if c["id"] not in erased_ids and c["email"]][:2]
-        erased_tx = [json.dumps(t) for t in transactions if t["customer_id"] in erased_ids][:3]
-        kept_tx = [json.dumps(t) for t in transactions if t["customer_id"] not in erased_ids][:2]
+        requests = landing_records(real_dataset, "erasure-requests")
         landing = root / "landing"
+        write_lines(
+            landing / REQUEST_HOUR / "erasure-requests.json",
+            [json.dumps({"customer-id": LATE_BY_ID, "email": "late.by.id@example.org"})],
+        )
+        run_cli("refresh", "--landing", str(landing), warehouse=warehouse)
+
+        kept = [c for c in customers if c["id"] not in erased_ids and c["email"]][:2]
+        late = [  # personal values of their own, so a kept line cannot show them
+            {
+                **kept[0],
+                "id": customer_id,
+                "email": email,
+                "phone_number": f"+44 7700 {customer_id}",
+                "address": f"{customer_id} Late Lane",
+            }
+            for customer_id, email in (
+                (LATE_BY_ID, "late.by.id@example.org"),
+                (LATE_BY_EMAIL, str(requests[0]["email"]).upper()),
+            )
+        ]
+        erased = [c for c in customers if c["id"] in erased_ids][:3] + late
+        erased_tx = [t for t in transactions if t["customer_id"] in erased_ids][:3] + [
+            {
+                **transactions[0],
+                "transaction_id": f"late-{c['id']}",
+                "customer_id": c["id"],
+                "delivery_address": {
+                    **transactions[0]["delivery_address"],
+                    "address": c["address"],
+                },
+            }
+            for c in late
+        ]
+        kept_tx = [t for t in transactions if t["customer_id"] not in erased_ids][:2]
+        erased, kept, erased_tx, kept_tx = (
+            [json.dumps(item) for item in group] for group in (erased, kept, erased_tx, kept_tx)
+        )
         # erased and kept lines interleaved, so a replacement in the wrong place shows
         write_lines(landing / NEW_HOUR / "customers.json", [kept[0], *erased, kept[1]])
         write_lines(
@@ -76,8 +112,6 @@ def new_hour(real_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         )
         refreshed = run_cli("refresh", "--landing", str(landing), warehouse=warehouse)
         yield NewHour(warehouse, erased, kept, erased_tx, kept_tx, refreshed.stdout)
-    finally:
-        patch.undo()
 
 
 def bronze_lines(warehouse: Path, table: str) -> list[str]:
@@ -137,7 +171,7 @@ def test_silver_sees_the_new_lines_as_erased(new_hour: NewHour) -> None:
             """,
             [f"{NEW_HOUR}/%"],
         ).fetchall()
-    assert rows == [(False, 2, 2), (True, 3, 0)]
+    assert rows == [(False, 2, 2), (True, 5, 0)]
 
 
 @pytest.mark.real_data
@@ -159,17 +193,24 @@ def test_no_personal_value_of_the_new_lines_is_in_the_file(new_hour: NewHour) ->
 
 
 @pytest.mark.real_data
-def test_the_anonymizer_leaves_other_lines_alone(new_hour: NewHour) -> None:
-    """Without erased ids (no one erased yet) and for kept customers, lines pass unchanged."""
+def test_the_anonymizer_matches_by_id_and_by_hash_and_leaves_other_lines_alone(
+    new_hour: NewHour,
+) -> None:
+    """Each way of knowing who is erased finds the five erased lines on its own (the ids the
+    last build erased; the subjects' hashes with the salt); without either nothing changes."""
+    salt = os.environ.get("MEDALLION_ERASURE_SALT", "test-salt")
     with duckdb.connect(str(new_hour.warehouse), read_only=True) as con:
-        anonymizer = read_anonymizer(lambda sql: con.execute(sql).fetchall())
-    assert anonymizer is not None and len(anonymizer.erased_customer_ids) == 23
+        full = read_anonymizer(lambda sql: con.execute(sql).fetchall(), salt)
+    assert full is not None and len(full.erased_customer_ids) == 25
+    assert len(full.subject_id_hashes) == 24
     lines = pa.chunked_array([pa.array([*new_hour.kept_customers, *new_hour.erased_customers])])
     is_valid = pa.chunked_array([pa.array([True] * len(lines))])
-    for erased_ids, expected_changed in ((anonymizer.erased_customer_ids, 3), ((), 0)):
+    by_ids = replace(full, subject_id_hashes=(), subject_email_hashes=(), salt=None)
+    by_hashes = replace(full, erased_customer_ids=())
+    nobody = replace(by_ids, erased_customer_ids=())
+    for anonymizer, expected_changed in ((by_ids, 5), (by_hashes, 5), (nobody, 0)):
         with duckdb.connect() as scratch:
-            some = ErasureAnonymizer(erased_ids, anonymizer.macros)
-            some.install(scratch)
-            out = some.anonymize(scratch, "customers", lines, is_valid).to_pylist()
+            anonymizer.install(scratch)
+            out = anonymizer.anonymize(scratch, "customers", lines, is_valid).to_pylist()
         changed = [i for i, (a, b) in enumerate(zip(out, lines.to_pylist(), strict=True)) if a != b]
         assert changed == list(range(2, 2 + expected_changed))
