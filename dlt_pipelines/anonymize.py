@@ -139,12 +139,14 @@ class ErasureAnonymizer:
         table_name: str,
         lines: pa.ChunkedArray,
         is_valid_json: pa.ChunkedArray,
-    ) -> pa.ChunkedArray:
+    ) -> tuple[pa.ChunkedArray, np.ndarray]:
         """``lines`` with the JSON objects of erased customers replaced by their anonymized
-        records (``install`` first). Only those rows leave DuckDB; the rest stay in Arrow.
-        Customers found erased by a hash are remembered, for their transactions."""
+        records (``install`` first), and the positions replaced. Only those rows leave DuckDB;
+        the rest stay in Arrow. Customers found erased by a hash are remembered, for their
+        transactions."""
+        none = np.zeros(0, dtype=np.int64)
         if table_name not in RECORD_MACROS:
-            return lines
+            return lines, none
         count = len(lines)
         candidates = pa.table(
             {
@@ -178,12 +180,16 @@ class ErasureAnonymizer:
         finally:
             scratch.unregister("anonymize_candidates")
         if replaced.num_rows == 0:
-            return lines
+            return lines, none
+        positions = replaced.column("row_index").to_numpy()
         mask = np.zeros(count, dtype=np.bool_)
-        mask[replaced.column("row_index").to_numpy()] = True
+        mask[positions] = True
         anonymized = replaced.column("anonymized").cast(lines.type).combine_chunks()
-        return pa.chunked_array(
-            [pc.replace_with_mask(lines.combine_chunks(), pa.array(mask), anonymized)]
+        return (
+            pa.chunked_array(
+                [pc.replace_with_mask(lines.combine_chunks(), pa.array(mask), anonymized)]
+            ),
+            positions,
         )
 
 

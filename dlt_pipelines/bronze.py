@@ -142,6 +142,7 @@ class FileToLoad:
     change: str  # "new" or "changed"
     read_state: FileReadState
     invalid_lines: int = 0
+    anonymized_lines: int = 0  # lines of customers erased earlier (anonymize.py)
 
 
 ProgressCallback = Callable[[FileToLoad, int], None]
@@ -254,7 +255,10 @@ class _PendingLines:
         is_valid = pc.is_null(line_error)
         records = batch_lines.column("line")
         if anonymizer is not None:
-            records = anonymizer.anonymize(scratch, self.table_name, records, is_valid)
+            records, replaced = anonymizer.anonymize(scratch, self.table_name, records, is_valid)
+            replaced_files = pc.take(batch_lines.column("file_index"), pa.array(replaced))
+            for entry in pc.value_counts(replaced_files).to_pylist():
+                self.items[entry["values"]].anonymized_lines += entry["counts"]
         table = pa.table(
             {
                 "record": records,

@@ -78,7 +78,8 @@ def extract_in_process(
 ) -> None:
     """Extract ``files`` into the landing pipeline's load package, in a new process.
 
-    Fills in each file's ``read_state`` and ``invalid_lines`` as the child reports them and
+    Fills in each file's ``read_state``, ``invalid_lines`` and ``anonymized_lines`` as the
+    child reports them and
     calls ``on_progress`` as lines are read. Raises ``ExtractError`` when the child fails.
     """
     request = {
@@ -117,8 +118,11 @@ def _relay(
         if "error" in event:
             return str(event["error"])
         if "done" in event:
-            for item, invalid in zip(files, event["done"]["invalid_lines"], strict=True):
-                item.invalid_lines = int(invalid)
+            done = event["done"]
+            for item, invalid, anonymized in zip(
+                files, done["invalid_lines"], done["anonymized_lines"], strict=True
+            ):
+                item.invalid_lines, item.anonymized_lines = int(invalid), int(anonymized)
             return "done"
         item = files[event["file"]]
         if event.get("read_state") is not None:
@@ -170,7 +174,14 @@ def main() -> int:
     except PipelineStepFailed as error:
         report({"error": str(error.exception).replace("\n", " ")})
         return 1
-    report({"done": {"invalid_lines": [item.invalid_lines for item in files]}})
+    report(
+        {
+            "done": {
+                "invalid_lines": [item.invalid_lines for item in files],
+                "anonymized_lines": [item.anonymized_lines for item in files],
+            }
+        }
+    )
     return 0
 
 

@@ -46,6 +46,7 @@ class FileOutcome:
     lines: int
     invalid_lines: int
     problem: str | None
+    anonymized_lines: int = 0  # lines of customers erased earlier, loaded anonymized
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,13 @@ class IngestReport:
         rows: Counter[str] = Counter({table: 0 for table in ENTITY_TABLES.values()})
         for outcome in self.loaded:
             rows[outcome.table_name] += outcome.lines
+        return dict(rows)
+
+    def rows_anonymized(self) -> dict[str, int]:
+        """Rows this ingest loaded anonymized (customers erased earlier), per bronze table."""
+        rows: Counter[str] = Counter({table: 0 for table in ENTITY_TABLES.values()})
+        for outcome in self.loaded:
+            rows[outcome.table_name] += outcome.anonymized_lines
         return dict(rows)
 
 
@@ -232,6 +240,7 @@ def ingest_landing(
             item.read_state.lines,
             item.invalid_lines,
             item.read_state.problem,
+            item.anonymized_lines,
         )
         for item in to_load
     ]

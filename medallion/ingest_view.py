@@ -138,6 +138,7 @@ def ingest_counts(report: IngestReport) -> dict[str, object]:
         "files": len(report.files),
         "files_loaded": len(loaded),
         "rows_loaded": sum(f.lines for f in loaded),
+        "rows_anonymized": sum(f.anonymized_lines for f in loaded),
         "files_partly_read": len(report.problems),
         "paths_skipped": len(report.skipped),
     }

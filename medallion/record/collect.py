@@ -449,6 +449,7 @@ def collect_record(
         "loads": {
             "load_ids": list(result.ingest.load_ids) if result.ingest else [],
             "rows_this_run": result.ingest.rows_loaded() if result.ingest else {},
+            "rows_anonymized_this_run": result.ingest.rows_anonymized() if result.ingest else {},
             "rows_total": warehouse_facts["bronze_totals"],
         },
         "kafka": kafka,
