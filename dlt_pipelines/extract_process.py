@@ -79,8 +79,8 @@ def extract_in_process(
     """Extract ``files`` into the landing pipeline's load package, in a new process.
 
     Fills in each file's ``read_state``, ``invalid_lines`` and ``anonymized_lines`` as the
-    child reports them and
-    calls ``on_progress`` as lines are read. Raises ``ExtractError`` when the child fails.
+    child reports them, and calls ``on_progress`` as lines are read. Raises ``ExtractError``
+    when the child fails.
     """
     request = {
         "parent_pid": os.getpid(),
