@@ -105,7 +105,12 @@ def extract_in_process(
             return
         stderr.seek(0)
         tail = [line.strip() for line in stderr.read().splitlines() if line.strip()]
-        reason = outcome or (tail[-1] if tail else f"exit code {code}")
+        if outcome is not None:
+            reason = outcome
+        elif code < 0:  # e.g. the kernel's out-of-memory killer
+            reason = f"the extract process was killed ({signal.Signals(-code).name})"
+        else:
+            reason = tail[-1] if tail else f"the extract process ended with exit code {code}"
         raise ExtractError(f"ingest failed at dlt step extract: {reason}")
 
 

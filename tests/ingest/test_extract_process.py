@@ -115,7 +115,7 @@ PARENT_SCRIPT = """
 import datetime as dt, sys
 from pathlib import Path
 from dlt_pipelines.bronze import FileToLoad
-from dlt_pipelines.extract_process import extract_in_process
+from dlt_pipelines.extract_process import ExtractError, extract_in_process
 from dlt_pipelines.landing import LandingFile
 from dlt_pipelines.lines import FileReadState
 
@@ -123,7 +123,10 @@ fifo, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
 landing = LandingFile(
     fifo, "date=2020-01-01/hour=00/customers.json", "customers", "customers", dt.date(2020, 1, 1), 0
 )
-extract_in_process(warehouse, [FileToLoad(landing, "0" * 64, "new", FileReadState())], None)
+try:
+    extract_in_process(warehouse, [FileToLoad(landing, "0" * 64, "new", FileReadState())], None)
+except ExtractError as error:
+    print(error)
 """
 
 
@@ -161,3 +164,32 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_killed_extract_process_fails_the_ingest_with_one_line(tmp_path: Path) -> None:
+    """When the extract process itself is killed (say, out of memory), the ingest stops with a
+    one-line reason, not a traceback of the child."""
+    fifo = tmp_path / "customers.json"
+    os.mkfifo(fifo)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT_SCRIPT, str(fifo), str(tmp_path / "w" / "medallion.duckdb")],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        extract = wait_for(
+            lambda: [pid for pid, cmd in processes_started_by(parent.pid) if EXTRACT_MODULE in cmd],
+            timeout=60,
+        )
+        assert extract, "no extract process started"
+        os.kill(extract[0], signal.SIGKILL)
+        stdout, stderr = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    assert parent.returncode == 0, stderr
+    assert stdout.strip() == (
+        "ingest failed at dlt step extract: the extract process was killed (SIGKILL)"
+    )
