@@ -97,16 +97,21 @@ def extract_in_process(
             text=True,
         )
         assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps(request))
-        process.stdin.close()
-        outcome = _relay(process.stdout, files, on_progress)
-        code = process.wait()
-        if outcome == "done" and code == 0:
+        try:
+            process.stdin.write(json.dumps(request))
+            process.stdin.close()
+            done, error = _relay(process.stdout, files, on_progress)
+            code = process.wait()
+        finally:
+            if process.poll() is None:  # this side failed: the child must not go on alone
+                process.kill()
+                process.wait()
+        if done and code == 0:
             return
         stderr.seek(0)
         tail = [line.strip() for line in stderr.read().splitlines() if line.strip()]
-        if outcome is not None:
-            reason = outcome
+        if error is not None:
+            reason = error
         elif code < 0:  # e.g. the kernel's out-of-memory killer
             reason = f"the extract process was killed ({signal.Signals(-code).name})"
         else:
@@ -116,25 +121,25 @@ def extract_in_process(
 
 def _relay(
     events: IO[str], files: list[FileToLoad], on_progress: ProgressCallback | None
-) -> str | None:
-    """Apply the child's events; "done", the child's error message, or None if it just ended."""
+) -> tuple[bool, str | None]:
+    """Apply the child's events. Whether it reported done, and its error message if any."""
     for line in events:
         event = json.loads(line)
         if "error" in event:
-            return str(event["error"])
+            return False, str(event["error"])
         if "done" in event:
             done = event["done"]
             for item, invalid, anonymized in zip(
                 files, done["invalid_lines"], done["anonymized_lines"], strict=True
             ):
                 item.invalid_lines, item.anonymized_lines = int(invalid), int(anonymized)
-            return "done"
+            return True, None
         item = files[event["file"]]
         if event.get("read_state") is not None:
             item.read_state = FileReadState(**event["read_state"])
         if on_progress is not None:
             on_progress(item, int(event["lines"]))
-    return None
+    return False, None
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -25,7 +25,7 @@ import pytest
 from dlt_pipelines.bronze import FileToLoad
 from dlt_pipelines.extract_process import ExtractError, extract_in_process
 from dlt_pipelines.landing import ENTITY_TABLES, scan_landing
-from dlt_pipelines.lines import FileReadState
+from dlt_pipelines.lines import FileReadState, file_sha256
 from medallion.demo import DemoConfig, generate_landing_zone
 from tests.conftest import MEDALLION, PROJECT_DIR, run_cli
 
@@ -117,7 +117,7 @@ from pathlib import Path
 from dlt_pipelines.bronze import FileToLoad
 from dlt_pipelines.extract_process import ExtractError, extract_in_process
 from dlt_pipelines.landing import LandingFile
-from dlt_pipelines.lines import FileReadState
+from dlt_pipelines.lines import FileReadState, file_sha256
 
 fifo, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
 landing = LandingFile(
@@ -193,3 +193,21 @@ def test_a_killed_extract_process_fails_the_ingest_with_one_line(tmp_path: Path)
     assert stdout.strip() == (
         "ingest failed at dlt step extract: the extract process was killed (SIGKILL)"
     )
+
+
+def test_a_failure_on_the_run_side_stops_the_extract_process(tmp_path: Path) -> None:
+    """The run's side failing while the child reads (here its progress callback) kills the
+    child: it must not finish a load package the failed run no longer accounts for."""
+    landing = tmp_path / "landing"
+    generate_landing_zone(landing, DemoConfig(seed=3, days=1, transactions=50))
+    planned = [
+        FileToLoad(found, file_sha256(found.path)[0], "new", FileReadState())
+        for found in scan_landing(landing).files
+    ]
+
+    def fail(item: FileToLoad, lines: int) -> None:
+        raise RuntimeError("the run's side failed")
+
+    with pytest.raises(RuntimeError, match="the run's side failed"):
+        extract_in_process(tmp_path / "warehouse" / "medallion.duckdb", planned, None, fail)
+    assert not [pid for pid, cmd in processes_started_by(os.getpid()) if EXTRACT_MODULE in cmd]
