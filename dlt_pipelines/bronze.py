@@ -256,9 +256,8 @@ class _PendingLines:
         records = batch_lines.column("line")
         if anonymizer is not None:
             records, replaced = anonymizer.anonymize(scratch, self.table_name, records, is_valid)
-            replaced_files = pc.take(batch_lines.column("file_index"), pa.array(replaced))
-            for entry in pc.value_counts(replaced_files).to_pylist():
-                self.items[entry["values"]].anonymized_lines += entry["counts"]
+            for item, lines in self._lines_per_file(pc.take(file_index, pa.array(replaced))):
+                item.anonymized_lines += lines
         table = pa.table(
             {
                 "record": records,
@@ -278,11 +277,17 @@ class _PendingLines:
             },
             schema=BRONZE_ARROW_SCHEMA,
         )
-        invalid = pc.value_counts(pc.filter(file_index, pc.invert(is_valid))).to_pylist()
-        for entry in invalid:
-            self.items[entry["values"]].invalid_lines += entry["counts"]
+        for item, lines in self._lines_per_file(pc.filter(file_index, pc.invert(is_valid))):
+            item.invalid_lines += lines
         self.items, self.batches, self.nbytes = [], [], 0
         return table
+
+    def _lines_per_file(
+        self, file_indexes: pa.Array | pa.ChunkedArray
+    ) -> list[tuple[FileToLoad, int]]:
+        """Each pending file with how many of ``file_indexes`` (one per line) name it."""
+        counts = pc.value_counts(file_indexes).to_pylist()
+        return [(self.items[entry["values"]], entry["counts"]) for entry in counts]
 
 
 def _with_table(table: pa.Table, table_name: str, columns: TTableSchemaColumns) -> object:
