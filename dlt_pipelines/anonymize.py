@@ -20,6 +20,7 @@ dumps and topics) is still listed by dbt and rewritten.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -85,16 +86,7 @@ class ErasureAnonymizer:
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready form, for the extract process's request."""
-        return {
-            "erased_customer_ids": list(self.erased_customer_ids),
-            "subject_id_hashes": list(self.subject_id_hashes),
-            "subject_email_hashes": list(self.subject_email_hashes),
-            "macros": [
-                {"name": m.name, "parameters": list(m.parameters), "definition": m.definition}
-                for m in self.macros
-            ],
-            "salt": self.salt,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ErasureAnonymizer:
