@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -58,8 +57,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("medallion.run")
 BUILD_STEPS = ("dbt build", "erasure", "exports")
 CHECK_STEP = "up-to-date check"
-# The dbt variable naming the newest bronze load already tested (macros/tests/where_batch.sql).
-BRONZE_TESTED_THROUGH_VAR = "bronze_tested_through"
+# Names the newest bronze load already tested (macros/tests/where_batch.sql): an environment
+# variable, not a dbt --vars value, so that dbt's partial parsing survives its changes.
+BRONZE_TESTED_THROUGH_ENV = "MEDALLION_BRONZE_TESTED_THROUGH"
 # Modules dlt's DuckDB destination imports on first use (its configuration plugins, pandas)
 # and those the run record needs: start-up work, done before the steps are timed.
 STARTUP_MODULES = (
@@ -308,11 +308,11 @@ def _build(
             tested_through = tested_bronze_through(options.warehouse, settings, code)
         except duckdb.Error as error:
             raise StepFailed("reading the build state", error) from error
-    if tested_through is not None:
-        # Tests of bronze keep to the loads no successful build has tested yet
-        # (macros/tests/where_batch.sql); bronze rows never change except by erasure.
-        dbt_args += ["--vars", json.dumps({BRONZE_TESTED_THROUGH_VAR: tested_through})]
-    result.dbt = dbt_build(options.warehouse, dbt_args)
+    # Tests of bronze keep to the loads no successful build has tested yet
+    # (macros/tests/where_batch.sql); bronze rows never change except by erasure. Always set,
+    # empty for "none", so that a value in the caller's environment cannot stand in.
+    dbt_environment = {BRONZE_TESTED_THROUGH_ENV: tested_through or ""}
+    result.dbt = dbt_build(options.warehouse, dbt_args, environment=dbt_environment)
     passed = sum(1 for node in result.dbt.nodes if node.status in {"success", "pass"})
     dbt_counts: dict[str, object] = {
         "nodes": len(result.dbt.nodes),

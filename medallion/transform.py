@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,21 @@ def dbt_environment(warehouse: Path) -> None:
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
 
 
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` set in os.environ while the block runs (dbt's env_var() reads them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_dbt(
     command: str, warehouse: Path, args: Sequence[str] = (), project_dir: Path = PROJECT_DIR
 ) -> DbtOutcome:
@@ -113,19 +129,27 @@ def run_dbt(
 
 
 def dbt_build(
-    warehouse: Path, args: Sequence[str] = (), project_dir: Path = PROJECT_DIR
+    warehouse: Path,
+    args: Sequence[str] = (),
+    project_dir: Path = PROJECT_DIR,
+    environment: Mapping[str, str] | None = None,
 ) -> DbtOutcome:
     """``dbt build``; when a node ran out of memory, ``dbt retry`` once in a fresh DuckDB.
+
+    ``environment`` holds values the project reads at run time with env_var(), for both
+    invocations. Unlike ``--vars``, a value that changes from one build to the next keeps
+    dbt's partial parsing (a changed variable makes dbt parse the whole project again).
 
     At a 2GB limit a gold table aggregate sometimes fails with the buffer pool full of cached
     table blocks that earlier models left (README, "what is next"), while the same model
     builds in a new DuckDB instance. ``dbt retry`` reruns the failed and skipped nodes with
     the build's own arguments; every node keeps its last result.
     """
-    first = run_dbt("build", warehouse, args, project_dir)
-    if not any(OUT_OF_MEMORY in (node.message or "") for node in first.failed):
-        return first
-    retry = run_dbt("retry", warehouse, (), project_dir)
+    with _environment(environment or {}):
+        first = run_dbt("build", warehouse, args, project_dir)
+        if not any(OUT_OF_MEMORY in (node.message or "") for node in first.failed):
+            return first
+        retry = run_dbt("retry", warehouse, (), project_dir)
     if retry.error and not retry.nodes:
         return DbtOutcome(first.success, first.nodes, retry.error)
     latest = {node.unique_id: node for node in retry.nodes}

@@ -1,6 +1,6 @@
 """In a refresh, the tests of bronze check the loads no build has tested; keys stay whole.
 
-macros/tests/where_batch.sql with ``bronze_tested_through`` (medallion/runner.py): one
+macros/tests/where_batch.sql with ``MEDALLION_BRONZE_TESTED_THROUGH`` (medallion/runner.py): one
 ``medallion build``, then refreshes that each land one new transactions file. The schema-drift
 test (a warning) fires for the refresh that loads a record with an unknown field and not for
 the next one (its load was tested); the key-uniqueness test of bronze still reads every row, so
@@ -82,6 +82,12 @@ def node_results(place: Place) -> dict[str, dict[str, Any]]:
     return {result["unique_id"].split(".")[2]: result for result in results["results"]}
 
 
+def last_dbt_log(place: Place) -> str:
+    """dbt's log of its last invocation (each begins with a line of '=' around its id)."""
+    log = (place.workdir / "logs" / "dbt.log").read_text()
+    return log[log.rindex("\n====") :]
+
+
 def compiled(place: Place, name: str) -> str:
     """The SQL the last dbt invocation ran for the test ``name``."""
     return str(node_results(place)[name]["compiled_code"])
@@ -103,12 +109,15 @@ def test_a_refresh_tests_its_new_load_and_not_the_tested_ones(
     assert results[DRIFT_TEST]["failures"] == 1
     assert LOAD_FILTER in compiled(place, DRIFT_TEST)
     assert LOAD_FILTER not in compiled(place, UNIQUE_TEST)
+    # The tested load is named at run time: dbt keeps its parse of the project.
+    assert "Unable to do partial parsing" not in last_dbt_log(place)
 
     land_transactions(landing, hour=2, extra_field=None)
     clean = place.run("refresh", *sources, project=project)
     assert clean.returncode == 0, clean.stdout[-4000:] + clean.stderr[-4000:]
     # The drifted record is still in bronze, in a load the previous refresh tested.
     assert node_results(place)[DRIFT_TEST]["status"] == "pass"
+    assert "Unable to do partial parsing" not in last_dbt_log(place)
     drifted_rows = place.query(
         "select count(*) from bronze.transactions where record like '%coupon_code%'"
     )
