@@ -88,3 +88,56 @@
         {{ keyword }} {{ key_column }} in (select affected_ids.transaction_id from affected_ids)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A query of the order days an incremental model keyed by order_date rebuilds: the days of
+    `order_lines` rows written since the model's last batch, and the days whose count of lines
+    no longer matches the `order_lines` column the model stored (a re-delivered order that
+    moved to another day leaves its old day short). Each import its own read of `order_lines`
+    (one import per use, above). -#}
+{% macro order_days_to_rebuild(order_lines) -%}
+    with order_line_days as (
+        select order_date from {{ order_lines }}
+    ),
+
+    new_order_line_days as (
+        select order_date from {{ order_lines }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    previous as (
+        select * from {{ this }}
+    ),
+
+    stored_day_lines as (
+        select
+            order_date,
+            sum(order_lines) as order_lines
+        from previous
+        group by order_date
+    ),
+
+    current_day_lines as (
+        select
+            order_date,
+            count(*) as order_lines
+        from order_line_days
+        group by order_date
+    ),
+
+    changed_days as (
+        select coalesce(stored_day_lines.order_date, current_day_lines.order_date) as order_date
+        from stored_day_lines
+        full outer join current_day_lines
+            on stored_day_lines.order_date = current_day_lines.order_date
+        where stored_day_lines.order_lines is distinct from current_day_lines.order_lines
+    ),
+
+    final as (
+        select order_date from new_order_line_days
+        union
+        select order_date from changed_days
+    )
+
+    select * from final
+{%- endmacro %}

@@ -11,9 +11,9 @@
 ) }}
 
 {#-
-    Incremental (macros/incremental.sql), delete+insert by day: the order dates of fct_order_lines
-    rows written since this model's last batch, and the days whose line count no longer matches
-    (a re-delivered order that moved to another day leaves its old day short).
+    Incremental (macros/incremental.sql), delete+insert by day: the days `order_days_to_rebuild`
+    names (order lines written since this model's last batch; days whose line count no longer
+    matches).
 -#}
 
 with all_order_lines as (
@@ -21,44 +21,8 @@ with all_order_lines as (
 ),
 
 {% if is_incremental() %}
-    -- one import per use, never one CTE read twice (macros/incremental.sql)
-    order_line_days as (
-        select order_date from {{ ref('fct_order_lines') }}
-    ),
-
-    new_order_line_days as (
-        select order_date from {{ ref('fct_order_lines') }}
-        where _batch_at > {{ batch_watermark() }}
-    ),
-
-    previous as (
-        select * from {{ this }}
-    ),
-
-    stored_day_lines as (
-        select
-            order_date,
-            sum(order_lines) as order_lines
-        from previous
-        group by order_date
-    ),
-
-    current_day_lines as (
-        select
-            order_date,
-            count(*) as order_lines
-        from order_line_days
-        group by order_date
-    ),
-
     affected_days as (
-        select order_date from new_order_line_days
-        union
-        select coalesce(stored_day_lines.order_date, current_day_lines.order_date) as order_date
-        from stored_day_lines
-        full outer join current_day_lines
-            on stored_day_lines.order_date = current_day_lines.order_date
-        where stored_day_lines.order_lines is distinct from current_day_lines.order_lines
+        {{ order_days_to_rebuild(ref('fct_order_lines')) | indent(8) }}
     ),
 
 {% endif %}

@@ -1,8 +1,14 @@
 {#- Sales per product of dim_products (products never sold included, with zeros). Lines of
-    quarantined products are not here: they have no valid product (see mart_data_quality). -#}
+    quarantined products are not here: they have no valid product (see mart_data_quality).
+    The sums come from the daily sales kept incrementally (int_product_daily_sales); distinct
+    customers do not add up over days, so they are counted over the order lines. -#}
 
 with products as (
     select * from {{ ref('dim_products') }}
+),
+
+daily_sales as (
+    select * from {{ ref('int_product_daily_sales') }}
 ),
 
 order_lines as (
@@ -12,12 +18,19 @@ order_lines as (
 product_sales as (
     select
         sku,
-        sum(line_total) as revenue,
-        sum(quantity) as units_sold,
-        count(distinct transaction_id) as orders,
-        count(distinct customer_id) as distinct_customers,
+        sum(revenue) as revenue,
+        sum(units_sold) as units_sold,
+        sum(orders) as orders,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date
+    from daily_sales
+    group by sku
+),
+
+product_customers as (
+    select
+        sku,
+        count(distinct customer_id) as distinct_customers
     from order_lines
     group by sku
 ),
@@ -33,10 +46,12 @@ product_totals as (
         coalesce(product_sales.revenue, 0) as revenue,
         coalesce(product_sales.units_sold, 0) as units_sold,
         coalesce(product_sales.orders, 0) as orders,
-        coalesce(product_sales.distinct_customers, 0) as distinct_customers
+        coalesce(product_customers.distinct_customers, 0) as distinct_customers
     from products
     left join product_sales
         on products.sku = product_sales.sku
+    left join product_customers
+        on products.sku = product_customers.sku
 ),
 
 ranked as (
