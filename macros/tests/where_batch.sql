@@ -15,7 +15,11 @@
     makes dbt parse the whole project again (~5 s at every refresh).
     Bronze rows are only ever appended (erasure nulls personal fields, which no bronze test
     reads as a failure). Key uniqueness is the exception: a new row can repeat an old key, so
-    unique and unique_combination tests always read the whole relation.
+    unique and unique_combination tests read every row, old or new, whose key a new load holds
+    (or with a null in the key). A duplicate among the tested loads alone was there when they
+    were tested. The key is matched with IN, not a correlated EXISTS: DuckDB then scans the
+    relation once against a small hash table (10M bronze lines: 0.1 s, against 3.3 s for the
+    whole-table test).
     Overrides dbt's get_where_subquery (dbt/include/global_project/macros/materializations/
     tests/where_subquery.sql), which generic tests call on the model they test.
 -#}
@@ -38,10 +42,16 @@
     or loaded, or 'true'. Singular tests call it on the models they read. -#}
 {% macro this_batch_filter(relation) -%}
     {%- if execute and flags.WHICH == 'build' -%}
-        {%- if is_incremental_model(relation) -%}
+        {%- set node = tested_node(relation) -%}
+        {%- if is_incremental_model(node) -%}
             {{ return('_batch_at = ' ~ batch_marker()) }}
-        {%- elif is_untested_bronze_scope(relation) -%}
-            {{ return('_dlt_load_id > ' ~ load_id_literal(bronze_tested_through())) }}
+        {%- elif is_untested_bronze(node) -%}
+            {%- set new_loads = '_dlt_load_id > ' ~ load_id_literal(bronze_tested_through()) -%}
+            {%- set key = uniqueness_test_key() -%}
+            {%- if key -%}
+                {{ return(rows_sharing_key(relation, key, new_loads)) }}
+            {%- endif -%}
+            {{ return(new_loads) }}
         {%- endif -%}
     {%- endif -%}
     {{ return('true') }}
@@ -54,38 +64,64 @@
 {%- endmacro %}
 
 
-{#- True when `relation` is an incremental model of this project (read from the manifest, so no
-    query per test). -#}
-{% macro is_incremental_model(relation) -%}
-    {%- set found = namespace(incremental=false) -%}
-    {%- for node in graph.nodes.values() -%}
-        {%- if node.resource_type == 'model'
-            and node.config.materialized == 'incremental'
-            and (node.alias or node.name) | lower == relation.identifier | lower
+{#- The manifest node (model or source) of `relation` among those the node being compiled (a
+    test, `model`) depends on, or none. Its dependencies, not the whole graph: this runs for
+    every test, and a loop over all ~650 nodes cost each test's compilation a few milliseconds. -#}
+{% macro tested_node(relation) -%}
+    {%- for unique_id in model.depends_on.nodes -%}
+        {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
+        {%- if node
+            and (node.alias or node.identifier or node.name) | lower == relation.identifier | lower
             and node.schema | lower == relation.schema | lower -%}
-            {%- set found.incremental = true -%}
+            {{ return(node) }}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(found.incremental) }}
+    {{ return(none) }}
 {%- endmacro %}
 
 
-{#- True when a build may test only the new loads of `relation`: the runner named the loads
-    already tested, `relation` is a bronze table or view with lineage to dlt loads, and the test
-    (the node being compiled, `model`) is not a key-uniqueness test. -#}
-{% macro is_untested_bronze_scope(relation) -%}
-    {%- if not bronze_tested_through() or relation.schema | lower != 'bronze' -%}
-        {{ return(false) }}
-    {%- endif -%}
+{#- True when `node` is an incremental model. -#}
+{% macro is_incremental_model(node) -%}
+    {{ return(node is not none
+        and node.resource_type == 'model'
+        and node.config.materialized == 'incremental') }}
+{%- endmacro %}
+
+
+{#- True when a build may test only the new loads of `node`: the runner named the loads already
+    tested, and `node` is a bronze table or view with lineage to dlt loads (a documented
+    `_dlt_load_id` column, read from the manifest, so no query per test). -#}
+{% macro is_untested_bronze(node) -%}
+    {{ return(bronze_tested_through() != ''
+        and node is not none
+        and node.schema | lower == 'bronze'
+        and '_dlt_load_id' in node.columns) }}
+{%- endmacro %}
+
+
+{#- The columns whose uniqueness the test being compiled checks, or none for other tests. -#}
+{% macro uniqueness_test_key() -%}
     {%- set metadata = model.test_metadata if model.test_metadata is defined else none -%}
-    {%- set test_name = metadata.name if metadata else none -%}
-    {%- if test_name in ('unique', 'unique_combination') -%}
-        {{ return(false) }}
+    {%- if metadata and metadata.name == 'unique' -%}
+        {{ return([metadata.kwargs.column_name]) }}
+    {%- elif metadata and metadata.name == 'unique_combination' -%}
+        {{ return(metadata.kwargs.columns) }}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
-    {{ return('_dlt_load_id' in columns | map('lower') | list) }}
+    {{ return(none) }}
 {%- endmacro %}
 
+
+{#- The rows of `relation` whose `key` some row matching `new_rows` holds, or with a null in
+    the key (see above). -#}
+{% macro rows_sharing_key(relation, key, new_rows) -%}
+    {%- set columns = key | join(', ') -%}
+    {%- set null_checks = [] -%}
+    {%- for column in key -%}
+        {%- do null_checks.append(column ~ ' is null') -%}
+    {%- endfor -%}
+    {{ return('((' ~ columns ~ ') in (select ' ~ columns ~ ' from ' ~ relation ~ ' where '
+        ~ new_rows ~ ') or ' ~ null_checks | join(' or ') ~ ')') }}
+{%- endmacro %}
 
 {#- True when every row of `relation` is in this build's batch (`this_batch_filter`): always
     outside a build, and in the build that created or fully rebuilt an incremental model. A
