@@ -179,6 +179,29 @@ def test_erasure_is_accounted_for_without_personal_data(first: Run) -> None:
     assert first.record()["summary"]["erased_subjects"] == 23
 
 
+def test_gold_not_null_constraints_survive_the_file_rewrite(first: Run) -> None:
+    """Gold's contracts declare most non-null columns as ``not_null`` constraints, not tests:
+    the tables must carry them after the erasure finaliser rewrote the file, or every later
+    incremental insert would go unchecked."""
+    manifest = json.loads((first.workdir / "target" / "manifest.json").read_text())
+    declared = {
+        (node["name"], column)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+        for column, spec in node["columns"].items()
+        if any(constraint["type"] == "not_null" for constraint in spec["constraints"])
+    }
+    enforced = set(
+        first.query(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'gold' and is_nullable = 'NO'"
+        )
+    )
+    assert first.record()["erasure"]["file_rewritten"]
+    assert len(declared) > 50
+    assert declared - enforced == set()
+
+
 def test_every_output_checksum_is_the_file(first: Run) -> None:
     outputs = first.record()["outputs"]
     export_root = Path(outputs["export_root"])
