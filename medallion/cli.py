@@ -82,9 +82,8 @@ def main(
     configure_logging(log_format)
     if log_format is LogFormat.json:
         # dbt prints its errors on stdout even with --quiet: silence that (the run record and
-        # the error log lines carry them), keep its log file as it is.
+        # the error log lines carry them); its log file stays (medallion/transform.py).
         os.environ.setdefault("DBT_LOG_LEVEL", "none")
-        os.environ.setdefault("DBT_LOG_LEVEL_FILE", "debug")
 
 
 def _status(message: str) -> AbstractContextManager[Any]:

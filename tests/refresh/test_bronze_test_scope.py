@@ -111,6 +111,9 @@ def test_a_refresh_tests_its_new_load_and_not_the_tested_ones(
     assert "in (select _source_file, _file_sha256, _line_number" in compiled(place, UNIQUE_TEST)
     # The tested load is named at run time: dbt keeps its parse of the project.
     assert "Unable to do partial parsing" not in last_dbt_log(place)
+    # dbt's log file is at info level (medallion/transform.py): a line per node, no queries.
+    assert "[info ]" in last_dbt_log(place)
+    assert "[debug]" not in last_dbt_log(place)
 
     land_transactions(landing, hour=2, extra_field=None)
     clean = place.run("refresh", *sources, project=project)
