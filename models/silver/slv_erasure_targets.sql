@@ -6,6 +6,10 @@
       customers         personal fields (erasure_personal_fields) null, "_erased": true, and
                         "_erased_errors": the errors those fields had ('|'-delimited)
       transactions      delivery_address address, postcode and city null, "_erased": true
+    Customer and transaction rows are compared only where they may still hold personal data
+    (macros/erasure_scope.sql): every row of the ids erased since the last finalised build
+    (int_erased_customers__listed), and the rows of newer loads; every row when there is no
+    such build.
     The customer and transaction records come from DuckDB macros this model's pre-hook creates
     (macros/erasure_records.sql), which the landing ingest uses too: new lines of subjects
     erased earlier arrive anonymized, equal to what this list would write, so they are not listed.
@@ -20,8 +24,10 @@
     pre_hook="{{ create_erasure_record_macros() }}",
 ) }}
 
+
 with bronze_customers as (
-    select * from {{ ref('brz_customers') }}
+    -- the customer lines with the fields that identify them, parsed (not all fields)
+    select * from {{ ref('brz_customer_keys') }}
 ),
 
 bronze_transactions as (
@@ -34,6 +40,10 @@ bronze_erasure_requests as (
 
 erased_customers as (
     select * from {{ ref('int_erased_customers') }}
+),
+
+listed_customers as (
+    select * from {{ ref('int_erased_customers__listed') }}
 ),
 
 checked_transactions as (
@@ -56,40 +66,97 @@ erased_ids as (
     select distinct customer_id from erased_customers
 ),
 
-customer_targets as (
-    select
-        {{ bronze_table_of('customers', 'bronze_customers._source_type') }} as bronze_table,
-        bronze_customers._source_file,
-        bronze_customers._file_sha256,
-        bronze_customers._line_number,
-        bronze_customers._kafka_topic,
-        bronze_customers._kafka_partition,
-        bronze_customers._kafka_offset,
-        bronze_customers.record,
-        {{ erasure_record('erasure_anonymized_customer', 'bronze_customers.record') }}
-            as anonymized_record
+erased_transactions as (
+    select * from checked_transactions
+    where is_erased
+),
+
+finalised_ids as (
+    -- the ids the finalised build erased: listed no later than its last load
+    select customer_id
+    from listed_customers
+    where
+        customer_id is not null
+        and not coalesce({{ after_finalised_load('listed_through_load_id') }}, true)
+),
+
+unfinalised_ids as (
+    -- the ids erased since
+    select erased.customer_id
+    from (
+        select erased_ids.customer_id from erased_ids
+        union
+        select erased_transactions.customer_id from erased_transactions
+    ) as erased
+    where erased.customer_id not in (select finalised_ids.customer_id from finalised_ids)
+),
+
+customer_rows as (
+    -- every row of the ids erased since the finalised build, and the rows of newer loads;
+    -- one pass over bronze (a CTE read twice is materialized whole)
+    select bronze_customers.*
     from bronze_customers
     inner join erased_ids
         on {{ normalized_customer_id('bronze_customers.id') }} = erased_ids.customer_id
-    where bronze_customers._is_valid_json
+    where
+        {{ after_finalised_load('bronze_customers._dlt_load_id') }}
+        or erased_ids.customer_id in (select unfinalised_ids.customer_id from unfinalised_ids)
+),
+
+transactions_to_compare as (
+    -- the same for transactions; one erased without a customer id (only the "_erased" marker
+    -- makes it so) is always compared
+    select
+        _source_file,
+        _file_sha256,
+        _line_number,
+        _dlt_load_id
+    from erased_transactions
+    where
+        {{ after_finalised_load('_dlt_load_id') }}
+        or customer_id is null
+        or customer_id in (select unfinalised_ids.customer_id from unfinalised_ids)
+),
+
+transaction_rows as (
+    -- matched on the load too: the join passes the range of loads to the bronze scan, which
+    -- then skips the row groups of older loads
+    select bronze_transactions.*
+    from bronze_transactions
+    inner join transactions_to_compare
+        on
+            bronze_transactions._dlt_load_id = transactions_to_compare._dlt_load_id
+            and {{ lineage_match('bronze_transactions', 'transactions_to_compare') }}
+),
+
+customer_targets as (
+    select
+        {{ bronze_table_of('customers', '_source_type') }} as bronze_table,
+        _source_file,
+        _file_sha256,
+        _line_number,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        record,
+        {{ erasure_record('erasure_anonymized_customer', 'record') }} as anonymized_record
+    from customer_rows
+    where _is_valid_json
 ),
 
 transaction_targets as (
     select
-        {{ bronze_table_of('transactions', 'bronze_transactions._source_type') }} as bronze_table,
-        bronze_transactions._source_file,
-        bronze_transactions._file_sha256,
-        bronze_transactions._line_number,
-        bronze_transactions._kafka_topic,
-        bronze_transactions._kafka_partition,
-        bronze_transactions._kafka_offset,
-        bronze_transactions.record,
-        {{ erasure_record('erasure_anonymized_transaction', 'bronze_transactions.record') }}
-            as anonymized_record
-    from bronze_transactions
-    inner join checked_transactions
-        on {{ lineage_match('bronze_transactions', 'checked_transactions') }}
-    where bronze_transactions._is_valid_json and checked_transactions.is_erased
+        {{ bronze_table_of('transactions', '_source_type') }} as bronze_table,
+        _source_file,
+        _file_sha256,
+        _line_number,
+        _kafka_topic,
+        _kafka_partition,
+        _kafka_offset,
+        record,
+        {{ erasure_record('erasure_anonymized_transaction', 'record') }} as anonymized_record
+    from transaction_rows
+    where _is_valid_json
 ),
 
 request_targets as (
