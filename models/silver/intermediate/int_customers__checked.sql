@@ -1,4 +1,7 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key=['_source_file', '_file_sha256', '_line_number'],
+) }}
 
 {#-
     Every bronze customers row, validated, erasure applied and classified (quarantined / current /
@@ -6,15 +9,81 @@
     erasure audit read. Personal fields of erased subjects are already null here. Rows are
     validated on their original fields; once the finaliser has erased a bronze row, the errors
     its personal fields had are read from the record's `_erased_errors`, so an erased customer
-    stays valid or quarantined exactly as before.
+    stays valid or quarantined exactly as before (and a stored row equals its re-check).
+    Incremental (macros/incremental.sql), keyed by the bronze row. Affected customer ids: those
+    of new bronze rows and of stored rows whose customer became erased; every bronze row of an
+    affected id is re-checked and re-ranked. New rows without an id are checked on their own.
 -#}
 
-with customers as (
+-- depends_on: {{ ref('brz_customer_keys') }}
+-- all_customers: read by the full build only (an incremental run parses affected rows)
+with all_customers as ( -- noqa: ST03
     select * from {{ ref('brz_customers') }}
 ),
 
 erased_customers as (
     select * from {{ ref('int_erased_customers') }}
+),
+
+{% if is_incremental() %}
+    -- one import per use, never one CTE read twice (macros/incremental.sql)
+    new_customers as (
+        select * from {{ ref('brz_customer_keys') }}
+        where _dlt_load_id > {{ load_watermark() }}
+    ),
+
+    previous as (
+        select * from {{ this }}
+    ),
+
+    previous_ids as (
+        select * from {{ this }}
+    ),
+
+    affected_ids as (
+        select {{ normalized_customer_id('new_customers.id') }} as customer_id
+        from new_customers
+        where {{ normalized_customer_id('new_customers.id') }} is not null
+        union
+        -- stored customers erased since: their personal fields go
+        select previous.customer_id
+        from previous
+        where
+            not previous.is_erased
+            and previous.customer_id in (
+                select erased_customers.customer_id from erased_customers
+            )
+    ),
+
+    affected_rows as (
+        -- every stored row of an affected id, and the new rows
+        select
+            previous_ids._source_file,
+            previous_ids._file_sha256,
+            previous_ids._line_number
+        from previous_ids
+        inner join affected_ids
+            on previous_ids.customer_id = affected_ids.customer_id
+        union
+        select
+            new_customers._source_file,
+            new_customers._file_sha256,
+            new_customers._line_number
+        from new_customers
+    ),
+
+{% endif %}
+customers as (
+    {%- if not is_incremental() %}
+        select * from all_customers
+    {%- else %}
+    -- the affected rows alone are read and parsed (the bronze view would parse every row
+    -- before a join with them): the bronze model's own SQL, scoped (macros/bronze.sql)
+    {{ bronze_model(
+        'customers', bronze_fields('customers'), kafka_table='kafka_customers',
+        unknown_fields=false, only_rows='affected_rows'
+    ) | indent(4) }}
+    {%- endif %}
 ),
 
 flagged as (
@@ -80,7 +149,9 @@ final as (
         nullif(trim(country), '') as country,
         nullif(trim(segment), '') as segment,
         last_change,
-        case when not _is_valid and not is_erased then record end as record
+        case when not _is_valid and not is_erased then record end as record,
+        _dlt_load_id,
+        {{ batch_marker() }} as _batch_at
     from ranked
 )
 
