@@ -4,9 +4,10 @@
     pre_hook="{{ pin_join_sides() if is_incremental() else 'select 1' }}",
     post_hook=[
         "{{ unpin_join_sides() }}",
-        delete_vanished_keys('transaction_id', 'select transaction_id from ' ~ ref('fct_orders')),
+        "{{ delete_vanished_transactions(ref('fct_orders')) }}",
     ],
 ) }}
+
 
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
@@ -17,6 +18,7 @@
     1,000-request erasure; pinned 2.8 s, nothing spilled).
 -#}
 
+-- depends_on: {{ ref('int_transactions__checked') }}
 with all_transaction_lines as (
     select * from {{ ref('slv_transaction_lines') }}
 ),

@@ -1,17 +1,16 @@
 {{ config(
     materialized='incremental',
     unique_key='transaction_id',
-    post_hook=delete_vanished_keys(
-        'transaction_id',
-        'select transaction_id from ' ~ ref('slv_transactions'),
-    ),
+    post_hook="{{ delete_vanished_transactions(ref('slv_transactions')) }}",
 ) }}
+
 
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
     slv_transactions and slv_transaction_lines rows written since this model's last batch.
 -#}
 
+-- depends_on: {{ ref('int_transactions__checked') }}
 with all_transactions as (
     select * from {{ ref('slv_transactions') }}
 ),

@@ -4,10 +4,11 @@
 {{ config(
     materialized='incremental',
     unique_key='order_date',
-    post_hook=delete_vanished_keys(
+    post_hook="{{ delete_vanished_keys(
         'order_date',
-        'select order_date from ' ~ ref('fct_order_lines') ~ ' where order_date is not null',
-    ),
+        'select distinct order_date from ' ~ ref('fct_order_lines')
+        ~ ' where order_date is not null',
+    ) }}",
 ) }}
 
 {#-

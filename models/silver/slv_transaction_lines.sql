@@ -1,11 +1,9 @@
 {{ config(
     materialized='incremental',
     unique_key='transaction_id',
-    post_hook=delete_vanished_keys(
-        'transaction_id',
-        'select transaction_id from ' ~ ref('slv_transactions'),
-    ),
+    post_hook="{{ delete_vanished_transactions(ref('slv_transactions')) }}",
 ) }}
+
 
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id. Affected ids: those
@@ -13,6 +11,7 @@
     product changed in the catalogue (price, or valid / quarantined) since it was stored.
 -#}
 
+-- depends_on: {{ ref('int_transactions__checked') }}
 with transactions as (
     select * from {{ ref('slv_transactions') }}
 ),

@@ -1,11 +1,9 @@
 {{ config(
     materialized='incremental',
     unique_key='transaction_id',
-    post_hook=delete_vanished_keys(
-        'transaction_id',
-        "select transaction_id from " ~ ref('int_transactions__checked')
-        ~ " where _row_status = 'current'",
-    ),
+    post_hook="{{ delete_vanished_transactions(
+        ref('int_transactions__checked'), status='current'
+    ) }}",
 ) }}
 
 {#-

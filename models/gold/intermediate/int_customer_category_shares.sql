@@ -1,11 +1,11 @@
 {{ config(
     materialized='incremental',
     unique_key='customer_id',
-    post_hook=delete_vanished_keys(
+    post_hook="{{ delete_vanished_keys(
         'customer_id',
         'select customer_id from ' ~ ref('dim_customers')
         ~ ' where customer_id in (select customer_id from ' ~ ref('fct_orders') ~ ')',
-    ),
+    ) }}",
 ) }}
 
 {#-
