@@ -84,12 +84,13 @@
 
 
 {#- Post-hook of the incremental models keyed by transaction_id (a string, as above): delete the
-    ids no longer in `upstream` (its rows with _row_status `status`, when given). A transaction leaves the chain only when its
-    rows in `checked` (int_transactions__checked, which keeps every bronze row and rewrites
-    those whose outcome changes) were rewritten; so only the ids of checked rows written since
-    this model's previous batch are looked up. The previous batch is the newest stamp older than
-    this run's (an older one only when that batch's rows were all rewritten since: a wider look,
-    never a narrower one). Anti-joins of every id took 2-5 s per model at 10M lines. -#}
+    ids no longer in `upstream` (its rows with _row_status `status`, when given). A transaction
+    leaves the chain only when its rows in `checked` (int_transactions__checked, which keeps
+    every bronze row and rewrites those whose outcome changes) were rewritten; so only the ids
+    of checked rows written since this model's previous batch are looked up. The previous batch
+    is the newest stamp older than this run's (an older one only when that batch's rows were all
+    rewritten since: a wider look, never a narrower one). Anti-joins of every id took 2-5 s per
+    model at 10M lines. -#}
 {% macro delete_vanished_transactions(upstream, status=none) -%}
     {%- set checked = ref('int_transactions__checked') -%}
     {%- if is_incremental() -%}

@@ -8,7 +8,6 @@
     ],
 ) }}
 
-
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
     slv_transaction_lines and fct_orders rows written since this model's last batch, and those

@@ -4,7 +4,6 @@
     post_hook="{{ delete_vanished_transactions(ref('slv_transactions')) }}",
 ) }}
 
-
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
     slv_transactions and slv_transaction_lines rows written since this model's last batch.

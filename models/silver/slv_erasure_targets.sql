@@ -24,7 +24,6 @@
     pre_hook="{{ create_erasure_record_macros() }}",
 ) }}
 
-
 with bronze_customers as (
     -- the customer lines with the fields that identify them, parsed (not all fields)
     select * from {{ ref('brz_customer_keys') }}

@@ -4,7 +4,6 @@
     post_hook="{{ delete_vanished_transactions(ref('slv_transactions')) }}",
 ) }}
 
-
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id. Affected ids: those
     of slv_transactions rows written since this model's last batch, and those with a line whose
