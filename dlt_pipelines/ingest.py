@@ -19,9 +19,10 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_pipelines.anonymize import ErasureAnonymizer, read_anonymizer
 from dlt_pipelines.bronze import REGISTRY_TABLE, FileToLoad, ProgressCallback
+from dlt_pipelines.checksums import LandingChecksums, read_checksums, store_checksums
 from dlt_pipelines.extract_process import ExtractError, extract_in_process
 from dlt_pipelines.landing import ENTITY_TABLES, LandingFile, SkippedPath, scan_landing
-from dlt_pipelines.lines import FileReadState, file_sha256
+from dlt_pipelines.lines import FileReadState
 from dlt_pipelines.pipeline import open_pipeline
 
 
@@ -153,14 +154,29 @@ def loaded_versions(
     return versions
 
 
+def landing_checksums(pipeline: dlt.Pipeline, verify: bool) -> LandingChecksums:
+    """The landing files' digests the warehouse keeps (all hashed again when ``verify``)."""
+    if verify:
+        return LandingChecksums((), verify=True)
+    with pipeline.sql_client() as client:
+        return LandingChecksums(read_checksums(client.native_connection))
+
+
+def keep_checksums(pipeline: dlt.Pipeline, checksums: LandingChecksums) -> None:
+    """Store the digests of the files this ingest hashed, for the next one."""
+    if checksums.hashed:
+        with pipeline.sql_client() as client:
+            store_checksums(client.native_connection, checksums.hashed)
+
+
 def _plan_files(
-    landing: tuple[LandingFile, ...], known: dict[str, set[str]]
+    landing: tuple[LandingFile, ...], known: dict[str, set[str]], checksums: LandingChecksums
 ) -> tuple[list[FileToLoad], list[FileOutcome]]:
     to_load: list[FileToLoad] = []
     unchanged: list[FileOutcome] = []
     for landing_file in landing:
         try:
-            sha256, size = file_sha256(landing_file.path)
+            sha256, size = checksums.sha256(landing_file.relative_path, landing_file.path)
         except OSError as error:
             raise IngestError(
                 f"{landing_file.relative_path}: cannot be read ({error.strerror})"
@@ -193,6 +209,7 @@ def ingest_landing(
     on_progress: ProgressCallback | None = None,
     duckdb_settings: dict[str, str] | None = None,
     erasure_salt: str | None = None,
+    verify_checksums: bool = False,
 ) -> IngestReport:
     """Load every new or changed file below ``landing_root`` into bronze.
 
@@ -204,13 +221,17 @@ def ingest_landing(
         duckdb_settings: extra DuckDB settings for the warehouse connection.
         erasure_salt: the warehouse's erasure salt; with it, lines of subjects whose requests
             came before their customer are anonymized too, not only those of erased ids.
+        verify_checksums: hash every landing file, also those unchanged on disk since they
+            were last hashed (``checksums.py``).
     """
     scan = scan_landing(landing_root)
     check_warehouse_free(warehouse)
     pipeline = open_pipeline(warehouse, duckdb_settings)
     try:
         finish_pending(pipeline)
-        to_load, unchanged = _plan_files(scan.files, loaded_versions(pipeline))
+        checksums = landing_checksums(pipeline, verify_checksums)
+        to_load, unchanged = _plan_files(scan.files, loaded_versions(pipeline), checksums)
+        keep_checksums(pipeline, checksums)
         if on_plan is not None:
             on_plan(to_load)
         load_ids: tuple[str, ...] = ()

@@ -174,13 +174,20 @@ def ingest(
     topics: Annotated[
         str | None, typer.Option("--topics", help="Comma-separated topics to consume (--kafka).")
     ] = None,
+    verify_checksums: Annotated[
+        bool,
+        typer.Option(
+            "--verify-checksums",
+            help="Hash every landing file, also those unchanged on disk since last hashed.",
+        ),
+    ] = False,
 ) -> None:
     """Load new and changed landing files (and Kafka dumps or live topics) into bronze."""
     if kafka and not topics:
         raise fail("--kafka needs --topics T1,T2,...")
     dumps = kafka_dumps_root(kafka_dumps)
     with _warehouse_held():
-        _ingest(landing)
+        _ingest(landing, verify_checksums)
         if dumps is not None:
             _ingest_kafka_dumps(dumps)
         if kafka:
@@ -263,7 +270,7 @@ def _consume_kafka(bootstrap: str, topics: list[str]) -> None:
         render_kafka_report(report, console, f"Kafka topics from {bootstrap}")
 
 
-def _ingest(landing: Path) -> None:
+def _ingest(landing: Path, verify_checksums: bool) -> None:
     from dlt_pipelines.ingest import IngestError, WarehouseLockedError, ingest_landing
     from dlt_pipelines.landing import LandingZoneError
     from medallion.ingest_view import (
@@ -283,6 +290,7 @@ def _ingest(landing: Path) -> None:
                 on_progress=progress.on_progress,
                 duckdb_settings=duckdb_settings(),
                 erasure_salt=erasure_salt(warehouse_path()),
+                verify_checksums=verify_checksums,
             )
     except WarehouseLockedError as error:
         raise fail(str(error), EXIT_WAREHOUSE_BUSY) from None

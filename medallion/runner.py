@@ -247,6 +247,8 @@ def run_pipeline(
             options.warehouse,
             duckdb_settings=settings,
             erasure_salt=erasure_salt(options.warehouse),
+            # A full refresh trusts nothing it kept: every landing file is hashed again.
+            verify_checksums=options.full_refresh,
             **(ingest_hooks or {}),
         )
         if options.kafka_dumps is not None:
