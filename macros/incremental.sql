@@ -133,6 +133,30 @@
 {%- endmacro %}
 
 
+{#- Keep only the rows of `affected_customers` (a CTE of the model) in an incremental run. -#}
+{% macro only_affected_customers(key_column='customer_id') -%}
+    {%- if is_incremental() -%}
+        where {{ key_column }} in (
+            select affected_customers.customer_id from affected_customers
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook of an incremental model that writes, for each affected key left without rows,
+    one row whose `marker_column` is null: delete+insert replaced the key's stored rows with
+    it, and this deletes it. Only row groups whose statistics show nulls in the column are
+    read. The hook must be a string that calls it, like delete_vanished_keys. -#}
+{% macro delete_retired_keys(marker_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ marker_column }} is null
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- A query of the order days an incremental model keyed by order_date rebuilds: the days of
     `order_lines` rows written since the model's last batch, and the days whose count of lines
     no longer matches the `order_lines` column the model stored (a re-delivered order that

@@ -1,7 +1,8 @@
 {#- Sales per product of dim_products (products never sold included, with zeros). Lines of
     quarantined products are not here: they have no valid product (see mart_data_quality).
     The sums come from the daily sales kept incrementally (int_product_daily_sales); distinct
-    customers do not add up over days, so they are counted over the order lines. -#}
+    customers do not add up over days, so they are counted over the customer-product pairs kept
+    incrementally (int_customer_products). -#}
 
 with products as (
     select * from {{ ref('dim_products') }}
@@ -11,8 +12,8 @@ daily_sales as (
     select * from {{ ref('int_product_daily_sales') }}
 ),
 
-order_lines as (
-    select * from {{ ref('fct_order_lines') }}
+customer_products as (
+    select * from {{ ref('int_customer_products') }}
 ),
 
 product_sales as (
@@ -30,8 +31,8 @@ product_sales as (
 product_customers as (
     select
         sku,
-        count(distinct customer_id) as distinct_customers
-    from order_lines
+        count(*) as distinct_customers
+    from customer_products
     group by sku
 ),
 

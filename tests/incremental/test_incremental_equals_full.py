@@ -41,6 +41,8 @@ COMPARED_TABLES = (
     ("silver", "slv_transaction_lines"),
     ("silver", "slv_transactions_quarantine"),
     ("silver", "slv_customers"),
+    ("gold", "int_customer_category_shares"),
+    ("gold", "int_customer_products"),
 )
 PERSONAL_COLUMNS = (
     "email",

@@ -1,8 +1,9 @@
 """A key that vanishes upstream leaves the incremental models that stored it, in a refresh.
 
 A corrected re-delivery moves a customer's only order to another customer. The first customer
-then has no purchases: a refresh must delete its rows from int_customer_category_shares (its
-post-hook, macros/incremental.sql), and end with the rows a full refresh builds. Until
+then has no purchases: a refresh must delete its rows from int_customer_category_shares and
+int_customer_products (their post-hooks, macros/incremental.sql), and end with the rows a full
+refresh builds. Until
 2026-11-23 these post-hooks were called inside config(), rendered once at parse time, where
 is_incremental() is false: every one of them was "select 1", and the customer stayed.
 """
@@ -25,6 +26,7 @@ SHARES = """
     from gold.int_customer_category_shares
     order by all
 """
+PRODUCTS = "select customer_id, sku from gold.int_customer_products order by all"
 
 
 def test_a_customer_whose_only_order_moved_away_leaves_the_shares(tmp_path: Path) -> None:
@@ -80,8 +82,12 @@ def test_a_customer_whose_only_order_moved_away_leaves_the_shares(tmp_path: Path
         f"select count(*) from gold.int_customer_category_shares where customer_id = '{leaving}'"
     )
     assert kept == [(0,)], "the customer without orders kept its category shares"
-    incremental = place.query(SHARES)
+    kept = place.query(
+        f"select count(*) from gold.int_customer_products where customer_id = '{leaving}'"
+    )
+    assert kept == [(0,)], "the customer without orders kept their products"
+    incremental = place.query(SHARES), place.query(PRODUCTS)
 
     rebuilt = place.run("refresh", "--full-refresh", *sources, project=project)
     assert rebuilt.returncode == 0, rebuilt.stdout[-4000:] + rebuilt.stderr[-4000:]
-    assert place.query(SHARES) == incremental
+    assert (place.query(SHARES), place.query(PRODUCTS)) == incremental

@@ -1,11 +1,7 @@
 {{ config(
     materialized='incremental',
     unique_key='customer_id',
-    post_hook="{{ delete_vanished_keys(
-        'customer_id',
-        'select customer_id from ' ~ ref('dim_customers')
-        ~ ' where customer_id in (select customer_id from ' ~ ref('fct_orders') ~ ')',
-    ) }}",
+    post_hook="{{ delete_retired_keys('category') }}",
 ) }}
 
 {#-
@@ -19,14 +15,20 @@
     Shares are decimals, so centroids and distances are exact sums whatever the order in which
     the engine adds rows (predictions are exported and must be byte-identical across runs).
 
-    Incremental (macros/incremental.sql), delete+insert by customer: the customers of
-    fct_order_lines and fct_orders rows written since this model's last batch; those whose
-    count of orders no longer matches the stored one (an order re-delivered under another
-    customer leaves its old customer short); those whose segment changed or who became known
-    with orders; and every customer when the set of categories changed. A customer no longer
-    in dim_customers or without orders is deleted (the post-hook).
+    Incremental (macros/incremental.sql), delete+insert by customer. Affected: the customers of
+    fct_order_lines and fct_orders rows written since this model's last batch; of
+    int_transactions__checked rows written since (it rewrites every bronze row of a transaction
+    whose outcome changes, the old version included: an order re-delivered under another
+    customer, or gone, names its old customer there); of int_customers__checked rows written
+    since (segment changed, customer became known, quarantined or erased); and every customer
+    when the set of categories changed. An affected customer no longer in dim_customers or
+    without orders gets one row without category, which the post-hook deletes
+    (delete_retired_keys). Comparing every stored customer with dim_customers and fct_orders
+    instead cost 3-5 s per refresh at 10M lines.
 -#}
 
+-- depends_on: {{ ref('int_transactions__checked') }}
+-- depends_on: {{ ref('int_customers__checked') }}
 with customers as (
     select * from {{ ref('dim_customers') }}
 ),
@@ -42,21 +44,6 @@ orders as (
 line_categories as (
     select coalesce(product_category, 'unknown') as category
     from {{ ref('fct_order_lines') }}
-),
-
-profiled_customers as (
-    select
-        customer_id,
-        segment
-    from customers
-),
-
-customer_orders as (
-    select
-        customer_id,
-        count(*) as orders
-    from orders
-    group by customer_id
 ),
 
 categories as (
@@ -75,48 +62,22 @@ categories as (
         where _batch_at > {{ batch_watermark() }}
     ),
 
-    stored_customer_rows as (
-        select
-            customer_id,
-            segment,
-            orders
-        from {{ this }}
+    rechecked_transaction_customers as (
+        select customer_id from {{ ref('int_transactions__checked') }}
+        where _batch_at > {{ batch_watermark() }}
+    ),
+
+    rechecked_customers as (
+        select customer_id from {{ ref('int_customers__checked') }}
+        where _batch_at > {{ batch_watermark() }}
     ),
 
     stored_category_rows as (
         select category from {{ this }}
     ),
 
-    stored_customers as (
-        select distinct
-            customer_id,
-            segment,
-            orders
-        from stored_customer_rows
-    ),
-
     stored_categories as (
         select distinct category from stored_category_rows
-    ),
-
-    current_customers as (
-        select
-            customer_orders.customer_id,
-            customer_orders.orders,
-            profiled_customers.segment
-        from customer_orders
-        inner join profiled_customers
-            on customer_orders.customer_id = profiled_customers.customer_id
-    ),
-
-    changed_customers as (
-        select coalesce(stored_customers.customer_id, current_customers.customer_id) as customer_id
-        from stored_customers
-        full outer join current_customers
-            on stored_customers.customer_id = current_customers.customer_id
-        where
-            stored_customers.orders is distinct from current_customers.orders
-            or stored_customers.segment is distinct from current_customers.segment
     ),
 
     category_changes as (
@@ -127,25 +88,48 @@ categories as (
         where stored_categories.category is null or categories.category is null
     ),
 
+    every_customer as (
+        select customer_id from {{ ref('dim_customers') }}
+    ),
+
     affected_customers as (
         select customer_id from new_line_customers
         union
         select customer_id from new_order_customers
         union
-        select customer_id from changed_customers
+        select customer_id from rechecked_transaction_customers
+        where customer_id is not null
         union
-        select customer_orders.customer_id
-        from customer_orders
+        select customer_id from rechecked_customers
+        where customer_id is not null
+        union
+        select every_customer.customer_id
+        from every_customer
         cross join category_changes
         where category_changes.changed_categories > 0
     ),
 
 {% endif %}
+profiled_customers as (
+    select
+        customer_id,
+        segment
+    from customers
+    {{ only_affected_customers() }}
+),
+
+customer_orders as (
+    select
+        customer_id,
+        count(*) as orders
+    from orders
+    {{ only_affected_customers() }}
+    group by customer_id
+),
+
 affected_lines as (
     select * from order_lines
-    {%- if is_incremental() %}
-        where customer_id in (select affected_customers.customer_id from affected_customers)
-    {%- endif %}
+    {{ only_affected_customers() }}
 ),
 
 customer_category_spend as (
@@ -176,7 +160,7 @@ customer_categories as (
     cross join categories
 ),
 
-final as (
+customer_shares as (
     select
         customer_categories.customer_id,
         profiled_customers.segment,
@@ -202,6 +186,34 @@ final as (
         on
             customer_categories.customer_id = customer_category_spend.customer_id
             and customer_categories.category = customer_category_spend.category
+),
+
+{% if is_incremental() %}
+    retired_customers as (
+    -- affected customers without rows now: one row without category each (see above); the
+    -- other columns hold placeholders their not-null constraints accept
+        select
+            affected_customers.customer_id,
+            null as segment,
+            null as category,
+            false as is_holdout,
+            cast(0 as decimal(38, 3)) as spend,
+            cast(0 as decimal(18, 9)) as spend_share,
+            {{ gold_cast('0', 'bigint') }} as orders,
+            {{ batch_marker() }} as _batch_at
+        from affected_customers
+        where affected_customers.customer_id not in (
+            select customer_shares.customer_id from customer_shares
+        )
+    ),
+
+{% endif %}
+final as (
+    select * from customer_shares
+    {%- if is_incremental() %}
+        union all
+        select * from retired_customers
+    {%- endif %}
 )
 
 select * from final
