@@ -38,12 +38,16 @@ class PartFingerprint:
 
 
 def part_fingerprints(
-    connection: duckdb.DuckDBPyConnection, contract: MartContract, columns: Sequence[str]
+    connection: duckdb.DuckDBPyConnection,
+    contract: MartContract,
+    columns: Sequence[str],
+    only: Sequence[dt.date | None] | None = None,
 ) -> list[PartFingerprint]:
     """The fingerprint of each file the mart would be exported to, in file order.
 
     Partitioned: one per distinct value of the partition column (null first, if any), none
-    for an empty table. Unpartitioned: exactly one, also for an empty table.
+    for an empty table; with ``only``, just those partition values (None: the null one).
+    Unpartitioned: exactly one, also for an empty table.
     """
     hashed = f"coalesce(sum(hash({', '.join(quote(column) for column in columns)})), 0)"
     table = qualified(contract.name)
@@ -52,9 +56,15 @@ def part_fingerprints(
         assert row is not None
         return [PartFingerprint(None, int(row[0]), f"{row[0]}:{row[1]}")]
     column = quote(contract.partition_by)
+    where, values = "", [value for value in only or () if value is not None]
+    if only is not None:
+        conditions = [f"{column} in ({', '.join('?' for _ in values)})"] if values else []
+        conditions += [f"{column} is null"] if None in only else []
+        where = f" where {' or '.join(conditions) or 'false'}"
     rows = connection.execute(
-        f"select {column}, count(*), {hashed}::varchar from {table} "
-        f"group by {column} order by {column} asc nulls first"
+        f"select {column}, count(*), {hashed}::varchar from {table}{where} "
+        f"group by {column} order by {column} asc nulls first",
+        values,
     ).fetchall()
     return [PartFingerprint(value, int(n), f"{n}:{digest}") for value, n, digest in rows]
 

@@ -7,6 +7,8 @@ future file is computed in DuckDB (``fingerprints``); a file whose fingerprint a
 signature equal those in the published mart's manifest is hard-linked from the published
 folder instead of being read, validated and written again (it holds the same rows, checked
 by the same contract, written by the same writer: a fresh export would write the same bytes).
+For a mart written by an incremental model, only the files whose rows were written or deleted
+since the last export are fingerprinted (``stamps``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from medallion.exports.keys import duplicated_rows, key_checks
 from medallion.exports.manifest import Manifest, ManifestEntry, read_manifest, write_manifest
 from medallion.exports.parquet import link_or_copy, mart_file_path, write_parquet
 from medallion.exports.report import ExportedFile
+from medallion.exports.stamps import KeptFingerprints, is_stamped, stamped_fingerprints, write_kept
 from medallion.exports.validation import Failures, partition_schema, validate_table
 from medallion.exports.warehouse import exported_columns, read_empty, read_mart
 
@@ -63,18 +66,23 @@ def stage_mart(
         failures = validate_table(read_empty(connection, contract, names), contract.schema)
         return failures.summary() or f"{partition_by} is not in the warehouse table"
     signature = export_signature(contract, columns)
-    parts = _plan(contract, part_fingerprints(connection, contract, names), published, signature)
+    kept: KeptFingerprints | None = None
+    if is_stamped(connection, contract):
+        fingerprints, kept = stamped_fingerprints(connection, contract, names, published, signature)
+    else:
+        fingerprints = part_fingerprints(connection, contract, names)
+    parts = _plan(contract, fingerprints, published, signature)
     failures = _check_keys(connection, contract, names, parts)
     schema = contract.schema if partition_by is None else partition_schema(contract)
     if not parts:  # an empty partitioned mart: no rows, but its columns must still fit
         failures.add(validate_table(read_empty(connection, contract, names), schema))
     entries: list[ManifestEntry] = []
-    fingerprints = [part.fingerprint for part in parts]
+    planned = [part.fingerprint for part in parts]
     changed = [part.reuse is None for part in parts]
     tables = (
-        changed_partitions(connection, contract, names, fingerprints, changed)
+        changed_partitions(connection, contract, names, planned, changed)
         if partition_by is not None
-        else _whole_mart(connection, contract, fingerprints[0])
+        else _whole_mart(connection, contract, planned[0])
     )
     for part in parts:
         if part.reuse is not None:
@@ -91,6 +99,8 @@ def stage_mart(
     if summary is not None:
         return summary
     write_manifest(staging, Manifest(contract.name, signature, tuple(entries)))
+    if kept:
+        write_kept(staging, signature, kept)
     reused = sum(1 for part in parts if part.reuse is not None)
     files = tuple(entry.exported(contract.name) for entry in entries)
     return StagedMart(files, written=len(parts) - reused, reused=reused)

@@ -26,6 +26,7 @@ from medallion.exports.batches import BATCH_ROWS, batches
 from medallion.exports.contracts import CONTRACTS
 from medallion.exports.fingerprints import PartFingerprint
 from medallion.exports.manifest import MANIFEST_NAME
+from medallion.exports.stamps import STAMPS_NAME
 from medallion.exports.warehouse import export_memory_settings
 from tests.conftest import PROJECT_DIR, run_cli
 from tests.gold.helpers import Build, demo_landing, run_dbt
@@ -138,12 +139,19 @@ def test_changed_partitions_are_rewritten_and_vanished_ones_removed(
     execute(
         warehouse,
         f"""
-        update gold.fct_order_lines set delivery_country = 'ZZ'
+        update gold.fct_order_lines
+        -- stamped like every row a model writes (medallion/exports/fingerprints.py)
+        set delivery_country = 'ZZ', _batch_at = localtimestamp
         where order_date = '{changed_day}' and transaction_id = (
             select min(transaction_id) from gold.fct_order_lines
             where order_date = '{changed_day}')
         """,
         *(f"delete from gold.{mart} where order_date = '{vanished_day}'" for mart in PARTITIONED),
+        # a table without batch stamps: its fingerprint hashes the exported columns
+        """
+        update gold.dim_customers set country = 'ZZ'
+        where customer_id = (select min(customer_id) from gold.dim_customers)
+        """,
     )
 
     report = publish_exports(warehouse, root)
@@ -154,6 +162,7 @@ def test_changed_partitions_are_rewritten_and_vanished_ones_removed(
     assert reported_hashes(report) == reported_hashes(fresh)
     lines = report.mart("fct_order_lines")
     assert (lines.files_written, lines.files_reused) == (1, len(lines.files) - 1)
+    assert report.mart("dim_customers").files_written == 1
     for mart in ("fct_orders", "mart_daily_sales"):
         outcome = report.mart(mart)
         assert (outcome.files_written, outcome.files_reused) == (0, len(outcome.files)), mart
@@ -253,6 +262,51 @@ def test_a_manifest_that_does_not_fit_reuses_nothing_of_its_mart(
     assert report.mart("dim_products").files_reused == 1
 
 
+def test_stamped_marts_fingerprint_only_files_whose_stamps_changed(
+    build: Build, tmp_path: Path
+) -> None:
+    root = tmp_path / "exports"
+    publish_exports(build.warehouse, root)
+    kept = json.loads((root / "fct_order_lines" / STAMPS_NAME).read_text())
+    warehouse = copy_warehouse(build, tmp_path / "changed")
+    first_day, changed_day, *_ = days(warehouse)
+    assert set(kept["files"]) == set(days(warehouse))
+    edit = (
+        "update gold.fct_order_lines set delivery_country = 'ZZ'{stamp} "
+        "where order_date = '{day}' and transaction_id = (select min(transaction_id) "
+        "from gold.fct_order_lines where order_date = '{day}')"
+    )
+    execute(
+        warehouse,
+        # no model changes a row without stamping it: this edit goes unseen on purpose
+        edit.format(stamp="", day=first_day),
+        edit.format(stamp=", _batch_at = localtimestamp", day=changed_day),
+    )
+
+    before = inodes(root)
+    report = publish_exports(warehouse, root, marts=["fct_order_lines"])
+    lines = report.mart("fct_order_lines")
+    assert (lines.files_written, lines.files_reused) == (1, len(lines.files) - 1)
+    after = inodes(root)
+    assert {path for path in after if after[path] != before[path]} == {
+        f"fct_order_lines/order_date={changed_day}/part-0.parquet"
+    }
+
+    # Without the kept stamps every file is fingerprinted in full: the unstamped edit is found.
+    (root / "fct_order_lines" / STAMPS_NAME).unlink()
+    report = publish_exports(warehouse, root, marts=["fct_order_lines"])
+    lines = report.mart("fct_order_lines")
+    assert (lines.files_written, lines.files_reused) == (1, len(lines.files) - 1)
+    assert (
+        inodes(root)[f"fct_order_lines/order_date={first_day}/part-0.parquet"]
+        != (after[f"fct_order_lines/order_date={first_day}/part-0.parquet"])
+    )
+    assert publish_exports(warehouse, tmp_path / "fresh", marts=["fct_order_lines"]).ok
+    assert file_hashes(root / "fct_order_lines") == file_hashes(
+        tmp_path / "fresh" / "fct_order_lines"
+    )
+
+
 def test_a_killed_export_leaves_every_mart_old_or_new(build: Build, tmp_path: Path) -> None:
     root = tmp_path / "exports"
     publish_exports(build.warehouse, root)
@@ -262,11 +316,13 @@ def test_a_killed_export_leaves_every_mart_old_or_new(build: Build, tmp_path: Pa
     execute(
         warehouse,
         *(
-            f"update gold.{mart} set delivery_country = 'ZZ' where order_date = '{changed_day}'"
+            # stamped like every row a model writes (medallion/exports/fingerprints.py)
+            f"update gold.{mart} set delivery_country = 'ZZ', _batch_at = localtimestamp"
+            f" where order_date = '{changed_day}'"
             for mart in ("fct_orders", "fct_order_lines")
         ),
-        f"update gold.mart_daily_sales set revenue = revenue + 1 where order_date = '{changed_day}'"
-        " and orders > 0",
+        "update gold.mart_daily_sales set revenue = revenue + 1, _batch_at = localtimestamp"
+        f" where order_date = '{changed_day}' and orders > 0",
         *(f"delete from gold.{mart} where order_date = '{vanished_day}'" for mart in PARTITIONED),
         "update gold.dim_products set product_name = 'renamed' where sku = "
         "(select min(sku) from gold.dim_products)",

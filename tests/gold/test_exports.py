@@ -14,6 +14,7 @@ import pytest
 from medallion.exports import ExportReport, publish_exports
 from medallion.exports.contracts import CONTRACTS
 from medallion.exports.manifest import MANIFEST_NAME as MANIFEST
+from medallion.exports.stamps import STAMPS_NAME
 from tests.gold.helpers import Build, build_warehouse, demo_landing
 
 pytestmark = pytest.mark.slow
@@ -41,11 +42,13 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, Build]:
 
 def file_hashes(root: Path) -> dict[str, str]:
     """SHA-256 of every file under ``root``, by relative path (hidden entries included, but
-    not the marts' manifests: the report lists the Parquet files only)."""
+    not the marts' manifests and batch stamps: the report lists the Parquet files only)."""
     return {
         path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and path.relative_to(root).as_posix() != f"{path.parent.name}/{MANIFEST}"
+        if path.is_file()
+        and path.relative_to(root).as_posix()
+        not in {f"{path.parent.name}/{MANIFEST}", f"{path.parent.name}/{STAMPS_NAME}"}
     }
 
 
@@ -141,7 +144,8 @@ def test_failed_validation_blocks_only_that_mart(
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(
             """
-            update gold.mart_daily_sales set revenue = -revenue
+            -- stamped like every row a model writes (medallion/exports/fingerprints.py)
+            update gold.mart_daily_sales set revenue = -revenue, _batch_at = localtimestamp
             where order_date = (select min(order_date) from gold.mart_daily_sales)
             """
         )
