@@ -117,7 +117,15 @@ def size_mb(path: Path) -> float:
 
 
 def medallion_step(name: str, args: list[str], work: Path, env: dict[str, str]) -> Step:
-    """Run one ``medallion`` command as its own process and measure it."""
+    """Run one ``medallion`` command as its own process and measure it.
+
+    Dirty pages the earlier steps left in the page cache are written back first, untimed: the
+    full run ends having written ~7 GB (the file rewrite, the exports) that the kernel flushes
+    for minutes after, and a step started meanwhile was billed for it (10M lines, 2026-11-24:
+    the hour refresh took 108.0 s started at once; a like hour on the final warehouse, started
+    after a sync, 73.5 s).
+    """
+    os.sync()
     command = [str(MEDALLION), *args]
     measured = measure(command, env=env)
     log = work / f"{name}.log"
@@ -198,6 +206,7 @@ def main() -> None:
         }
         sources = ["--landing", str(landing), "--kafka-dumps", str(no_dumps)]
 
+        os.sync()  # the generated landing zone is on disk before anything is timed
         baseline_s, baseline_rss = read_json_baseline(landing, work / "baseline.duckdb")
         steps = [
             Step(
