@@ -22,9 +22,10 @@ import duckdb
 import pyarrow as pa
 
 from dlt_pipelines.lines import file_sha256
+from dlt_pipelines.state_schema import STATE_SCHEMA, table_exists
 
-CACHE_SCHEMA = "medallion_state"
-CACHE_TABLE = f"{CACHE_SCHEMA}.landing_checksums"
+CHECKSUMS_TABLE = "landing_checksums"
+QUALIFIED_TABLE = f"{STATE_SCHEMA}.{CHECKSUMS_TABLE}"
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,11 @@ class LandingChecksums:
 
 def read_checksums(con: duckdb.DuckDBPyConnection) -> list[Checksum]:
     """The digests the warehouse keeps (none before the first ingest that hashed a file)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = ? and table_name = 'landing_checksums'",
-        [CACHE_SCHEMA],
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not table_exists(con, STATE_SCHEMA, CHECKSUMS_TABLE):
         return []
     rows = con.execute(
         f"select relative_path, file_sha256, size_bytes, modified_ns, changed_ns, inode, device"
-        f" from {CACHE_TABLE}"
+        f" from {QUALIFIED_TABLE}"
     ).fetchall()
     return [Checksum(row[0], row[1], FileStat(*row[2:])) for row in rows]
 
@@ -94,10 +90,10 @@ def store_checksums(con: duckdb.DuckDBPyConnection, hashed: Iterable[Checksum]) 
     rows = list(hashed)
     if not rows:
         return
-    con.execute(f"create schema if not exists {CACHE_SCHEMA}")
+    con.execute(f"create schema if not exists {STATE_SCHEMA}")
     con.execute(
         f"""
-        create table if not exists {CACHE_TABLE} (
+        create table if not exists {QUALIFIED_TABLE} (
             relative_path varchar primary key,
             file_sha256 varchar not null,
             size_bytes bigint not null,
@@ -121,6 +117,6 @@ def store_checksums(con: duckdb.DuckDBPyConnection, hashed: Iterable[Checksum]) 
     )
     con.register("hashed_files", hashed_files)
     try:
-        con.execute(f"insert or replace into {CACHE_TABLE} select * from hashed_files")
+        con.execute(f"insert or replace into {QUALIFIED_TABLE} select * from hashed_files")
     finally:
         con.unregister("hashed_files")

@@ -123,23 +123,25 @@
 {%- endmacro %}
 
 
-{#- In an incremental run, `<keyword> <key_column> in (the affected_ids CTE)`: the filter that
-    keeps a model's reads to the affected transactions; nothing in a full build. The model
-    defines `affected_ids` (one column, transaction_id) under the same is_incremental(). -#}
-{% macro only_affected(key_column, keyword='where') -%}
+{#- In an incremental run, `<keyword> <key_column> in (the keys of the <affected> CTE)`: the
+    filter that keeps a model's reads to the affected keys; nothing in a full build. The model
+    defines the CTE under the same is_incremental(), one column named like `key_column`
+    (unqualified): `affected_ids` of transaction ids (the default) or `affected_customers`. -#}
+{% macro only_affected(key_column, affected='affected_ids', keyword='where') -%}
     {%- if is_incremental() -%}
-        {{ keyword }} {{ key_column }} in (select affected_ids.transaction_id from affected_ids)
+        {%- set affected_key = key_column.split('.')[-1] -%}
+        {{ keyword }} {{ key_column }} in (
+            select {{ affected }}.{{ affected_key }} from {{ affected }}
+        )
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- Keep only the rows of `affected_customers` (a CTE of the model) in an incremental run. -#}
-{% macro only_affected_customers(key_column='customer_id') -%}
-    {%- if is_incremental() -%}
-        where {{ key_column }} in (
-            select affected_customers.customer_id from affected_customers
-        )
-    {%- endif -%}
+{#- The `key` of the rows of `relation` written since this model's last batch: an import of the
+    keys an upstream batch touched (one import per use, above). -#}
+{% macro keys_written_since_last_batch(relation, key='customer_id') -%}
+    select {{ key }} from {{ relation }}
+    where _batch_at > {{ batch_watermark() }}
 {%- endmacro %}
 
 

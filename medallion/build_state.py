@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-STATE_SCHEMA = "medallion_state"  # not "medallion": the default file's catalog is named so
+from dlt_pipelines.state_schema import STATE_SCHEMA, table_exists
+
 STATE_TABLE = f"{STATE_SCHEMA}.build_state"
 LOADS_TABLE = ("bronze", "_dlt_loads")
 
@@ -61,15 +62,6 @@ class BuildState:
 def selection_key(selection: Sequence[str], exports: bool) -> str:
     """The row key of a kind of build."""
     return json.dumps({"selection": list(selection), "exports": exports})
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """True when the warehouse has the table ``schema.table``."""
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def bronze_state(con: duckdb.DuckDBPyConnection) -> BronzeState:

@@ -18,7 +18,7 @@ import duckdb
 
 from dlt_pipelines.kafka.names import DUMP_ERRORS_TABLE
 from dlt_pipelines.kafka.names import TABLE_PREFIX as TOPIC_TABLE_PREFIX
-from medallion.build_state import table_exists
+from dlt_pipelines.state_schema import table_exists
 from medallion.warehouse_file import (
     DuckDBConfig,
     quoted_identifier,

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from medallion.durable import fsync_path
+
 # Beside the warehouse: a directory with the export and the fresh file, which has the
 # warehouse's own file name (DuckDB names the catalog after it, and the views name it).
 WORKSPACE_SUFFIX = ".rewrite"
@@ -55,14 +57,6 @@ def sql_string(value: str) -> str:
 def quoted_identifier(identifier: str) -> str:
     """A SQL identifier, double-quoted."""
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def rewrite_workspace(warehouse: Path) -> Path:
@@ -145,9 +139,9 @@ def rewrite_warehouse_file(
     except BaseException:
         discard_interrupted_rewrite(warehouse)
         raise
-    _fsync(fresh)
+    fsync_path(fresh)
     os.replace(fresh, warehouse)
-    _fsync(warehouse.parent)
+    fsync_path(warehouse.parent)
     warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
     shutil.rmtree(workspace)
     return warehouse.stat().st_size

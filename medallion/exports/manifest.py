@@ -10,12 +10,12 @@ files is byte-identical to one written from scratch, manifest included.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medallion.durable import write_json_durably
 from medallion.exports.report import ExportedColumn, ExportedFile
 
 MANIFEST_NAME = ".manifest.json"
@@ -102,8 +102,4 @@ def write_manifest(folder: Path, manifest: Manifest) -> None:
             for entry in manifest.entries
         ],
     }
-    path = folder / MANIFEST_NAME
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(document, indent=1, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_json_durably(folder / MANIFEST_NAME, document)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow
 import pyarrow.parquet as pq
 
+from medallion.durable import fsync_path
 from medallion.exports.report import ExportedColumn, ExportedFile
 
 PARQUET_SETTINGS: dict[str, object] = {
@@ -48,20 +49,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def write_parquet(table: pyarrow.Table, path: Path, relative_path: str) -> ExportedFile:
     """Write ``table`` to ``path`` (flushed to disk) and describe it as ``relative_path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = table.combine_chunks().replace_schema_metadata(None)
     pq.write_table(table, path, **PARQUET_SETTINGS)
-    _fsync(path)
+    fsync_path(path)
     return ExportedFile(
         path=relative_path,
         rows=table.num_rows,
@@ -94,4 +87,4 @@ def link_or_copy(source: Path, destination: Path) -> None:
         os.link(source, destination)
     except OSError:
         shutil.copyfile(source, destination)
-        _fsync(destination)
+        fsync_path(destination)

@@ -14,7 +14,7 @@ since the last export are fingerprinted (``stamps``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from medallion.exports.parquet import link_or_copy, mart_file_path, write_parque
 from medallion.exports.report import ExportedFile
 from medallion.exports.stamps import KeptFingerprints, is_stamped, stamped_fingerprints, write_kept
 from medallion.exports.validation import Failures, partition_schema, validate_table
-from medallion.exports.warehouse import exported_columns, read_empty, read_mart
+from medallion.exports.warehouse import column_types, exported_columns, read_empty, read_mart
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def stage_mart(
     ``published``: the mart's current folder (may not exist), whose files may be reused.
     Nothing is ever written into it.
     """
-    columns = exported_columns(connection, contract)
+    table_types = column_types(connection, contract.name)
+    columns = exported_columns(contract, table_types)
     names = [name for name, _ in columns]
     partition_by = contract.partition_by
     if partition_by is not None and partition_by not in names:
@@ -67,7 +68,7 @@ def stage_mart(
         return failures.summary() or f"{partition_by} is not in the warehouse table"
     signature = export_signature(contract, columns)
     kept: KeptFingerprints | None = None
-    if is_stamped(connection, contract):
+    if is_stamped(table_types):
         fingerprints, kept = stamped_fingerprints(connection, contract, names, published, signature)
     else:
         fingerprints = part_fingerprints(connection, contract, names)
@@ -82,7 +83,7 @@ def stage_mart(
     tables = (
         changed_partitions(connection, contract, names, planned, changed)
         if partition_by is not None
-        else _whole_mart(connection, contract, planned[0])
+        else _whole_mart(connection, contract, names, planned[0])
     )
     for part in parts:
         if part.reuse is not None:
@@ -107,10 +108,13 @@ def stage_mart(
 
 
 def _whole_mart(
-    connection: duckdb.DuckDBPyConnection, contract: MartContract, part: PartFingerprint
+    connection: duckdb.DuckDBPyConnection,
+    contract: MartContract,
+    columns: Sequence[str],
+    part: PartFingerprint,
 ) -> Iterator[tuple[PartFingerprint, pyarrow.Table]]:
     """An unpartitioned mart's one file: all its rows (read when asked for)."""
-    yield part, read_mart(connection, contract)
+    yield part, read_mart(connection, contract, columns)
 
 
 def _write(

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 
+from medallion.durable import write_json_durably
 from medallion.exports.contracts import MartContract
 from medallion.exports.fingerprints import PartFingerprint, part_fingerprints
-from medallion.exports.warehouse import qualified, quote, table_columns
+from medallion.exports.warehouse import qualified, quote
 
 BATCH_COLUMN = "_batch_at"
 """The column in which an incremental model stamps the rows it writes with its batch."""
@@ -38,9 +38,9 @@ KeptFingerprints = dict[str, tuple[str, PartFingerprint]]
 """Partition key -> (stamps, content fingerprint computed at those stamps)."""
 
 
-def is_stamped(connection: duckdb.DuckDBPyConnection, contract: MartContract) -> bool:
-    """True when the mart's table has the batch stamp column."""
-    return BATCH_COLUMN in table_columns(connection, contract.name)
+def is_stamped(table_types: Sequence[tuple[str, str]]) -> bool:
+    """True when a table of these ``(column, SQL type)`` has the batch stamp column."""
+    return any(column == BATCH_COLUMN for column, _ in table_types)
 
 
 def _file_order(part: PartFingerprint) -> tuple[bool, dt.date]:
@@ -122,8 +122,4 @@ def write_kept(folder: Path, signature: str, kept: KeptFingerprints) -> None:
             for key, (stamps, part) in sorted(kept.items())
         },
     }
-    path = folder / STAMPS_NAME
-    with path.open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=1, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_json_durably(folder / STAMPS_NAME, document)

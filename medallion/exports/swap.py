@@ -15,16 +15,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from medallion.durable import fsync_path
+
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-
-
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -57,7 +51,7 @@ def _exchange(first: Path, second: Path) -> bool:
 
 def replace_directory(staged: Path, target: Path) -> None:
     """Put ``staged`` in place of ``target`` (which may not exist) and remove the old folder."""
-    _fsync_directory(staged)
+    fsync_path(staged)
     if not target.exists():
         os.rename(staged, target)
     elif _exchange(staged, target):
@@ -67,4 +61,4 @@ def replace_directory(staged: Path, target: Path) -> None:
         os.rename(target, previous)
         os.rename(staged, target)
         shutil.rmtree(previous)
-    _fsync_directory(target.parent)
+    fsync_path(target.parent)

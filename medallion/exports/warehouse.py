@@ -68,11 +68,6 @@ def gold_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
-def table_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The columns of gold table ``table``, in table order."""
-    return [name for name, _ in column_types(connection, table)]
-
-
 def column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """``(column, SQL type)`` of gold table ``table``, in table order."""
     rows = connection.execute(
@@ -84,15 +79,16 @@ def column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tupl
 
 
 def exported_columns(
-    connection: duckdb.DuckDBPyConnection, contract: MartContract
+    contract: MartContract, table_types: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """``(column, SQL type)`` of the contract's columns the table has, in contract order.
+    """``(column, SQL type)`` of the contract's columns the table has (``table_types``, as
+    ``column_types`` gives them), in contract order.
 
     Columns the table has beyond the contract are not read (they are not exported); contract
     columns it lacks are simply absent, for the validation to report. Raises ``ValueError``
     when the table has none of them.
     """
-    types = dict(column_types(connection, contract.name))
+    types = dict(table_types)
     selected = [(column, types[column]) for column in contract.columns if column in types]
     if not selected:
         raise ValueError(f"{GOLD_SCHEMA}.{contract.name} has none of its contract's columns")
@@ -118,13 +114,15 @@ def _read(
     return table.combine_chunks().replace_schema_metadata(None)
 
 
-def read_mart(connection: duckdb.DuckDBPyConnection, contract: MartContract) -> pyarrow.Table:
-    """The mart's contract columns that exist, as one Arrow table ordered by its primary key.
+def read_mart(
+    connection: duckdb.DuckDBPyConnection, contract: MartContract, columns: Sequence[str]
+) -> pyarrow.Table:
+    """The mart's ``columns`` (those of its contract it has), as one Arrow table ordered by its
+    primary key.
 
     Key columns are sorted ascending, nulls last, so the same rows always come in the same
     order. For small marts only: a partitioned mart is read with ``read_partitions``.
     """
-    columns = [name for name, _ in exported_columns(connection, contract)]
     return _read(connection, contract, columns)
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from medallion.build_state import STATE_SCHEMA, table_exists
+from dlt_pipelines.state_schema import STATE_SCHEMA, table_exists
 from medallion.record.drift import (
     ALL_ROWS,
     bronze_relation,

@@ -19,8 +19,8 @@ import duckdb
 from dlt_pipelines.kafka.names import OFFSETS_TABLE
 from dlt_pipelines.kafka.offsets import OffsetIndex
 from dlt_pipelines.landing import ENTITY_TABLES
+from dlt_pipelines.state_schema import STATE_SCHEMA
 from medallion import build_state
-from medallion.build_state import STATE_SCHEMA
 from medallion.record.drift import expected_paths, schema_drift
 from medallion.record.drift_state import STATE_TABLES, is_current, read_drift
 from medallion.record.masking import mask_record

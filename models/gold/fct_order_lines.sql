@@ -33,13 +33,11 @@ products as (
 {% if is_incremental() %}
     -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_transaction_lines as (
-        select transaction_id from {{ ref('slv_transaction_lines') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('slv_transaction_lines'), 'transaction_id') }}
     ),
 
     new_orders as (
-        select transaction_id from {{ ref('fct_orders') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('fct_orders'), 'transaction_id') }}
     ),
 
     stored_lines as (

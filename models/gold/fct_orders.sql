@@ -21,13 +21,11 @@ all_transaction_lines as (
 {% if is_incremental() %}
     -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_transactions as (
-        select transaction_id from {{ ref('slv_transactions') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('slv_transactions'), 'transaction_id') }}
     ),
 
     new_transaction_lines as (
-        select transaction_id from {{ ref('slv_transaction_lines') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('slv_transaction_lines'), 'transaction_id') }}
     ),
 
     affected_ids as (

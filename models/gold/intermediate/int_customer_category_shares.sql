@@ -53,23 +53,19 @@ categories as (
 {% if is_incremental() %}
     -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_line_customers as (
-        select customer_id from {{ ref('fct_order_lines') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('fct_order_lines')) }}
     ),
 
     new_order_customers as (
-        select customer_id from {{ ref('fct_orders') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('fct_orders')) }}
     ),
 
     rechecked_transaction_customers as (
-        select customer_id from {{ ref('int_transactions__checked') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('int_transactions__checked')) }}
     ),
 
     rechecked_customers as (
-        select customer_id from {{ ref('int_customers__checked') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('int_customers__checked')) }}
     ),
 
     stored_category_rows as (
@@ -115,7 +111,7 @@ profiled_customers as (
         customer_id,
         segment
     from customers
-    {{ only_affected_customers() }}
+    {{ only_affected('customer_id', 'affected_customers') }}
 ),
 
 customer_orders as (
@@ -123,13 +119,13 @@ customer_orders as (
         customer_id,
         count(*) as orders
     from orders
-    {{ only_affected_customers() }}
+    {{ only_affected('customer_id', 'affected_customers') }}
     group by customer_id
 ),
 
 affected_lines as (
     select * from order_lines
-    {{ only_affected_customers() }}
+    {{ only_affected('customer_id', 'affected_customers') }}
 ),
 
 customer_category_spend as (

@@ -26,13 +26,11 @@ with order_lines as (
 {% if is_incremental() %}
     -- one import per use, never one CTE read twice (macros/incremental.sql)
     new_line_customers as (
-        select customer_id from {{ ref('fct_order_lines') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('fct_order_lines')) }}
     ),
 
     rechecked_transaction_customers as (
-        select customer_id from {{ ref('int_transactions__checked') }}
-        where _batch_at > {{ batch_watermark() }}
+        {{ keys_written_since_last_batch(ref('int_transactions__checked')) }}
     ),
 
     affected_customers as (
@@ -49,7 +47,7 @@ customer_lines as (
         customer_id,
         sku
     from order_lines
-    {{ only_affected_customers() }}
+    {{ only_affected('customer_id', 'affected_customers') }}
 ),
 
 customer_products as (
