@@ -8,11 +8,13 @@ a new interpreter reads, classifies and extracts the lines into dlt's load packa
 lines of subjects erased earlier already anonymized (``anonymize.py``); the run's process then
 normalizes and loads the package, and sees only what bronze will hold.
 
-Parent side: ``extract_in_process``. Child side: ``python -m dlt_pipelines.extract_process``
-with a JSON request on standard input, answering with JSON lines on standard output (progress
-per file, then ``done`` or ``error``). The child dies with its parent (``PR_SET_PDEATHSIG``),
-so a killed run leaves at most a package that the next run loads first (``finish_pending``) or
-an unfinished one that dlt discards.
+Parent side: ``ExtractProcess`` (or ``extract_in_process``), started before the plan is known
+so that the child's imports overlap it. Child side: ``python -m dlt_pipelines.extract_process
+PARENT_PID`` with a JSON request on standard input (nothing: not needed, it exits), answering
+with JSON lines on standard output (progress per file, then ``done`` or ``error``). The child
+dies with its parent (``PR_SET_PDEATHSIG``; before that is set, at the end of its imports, the
+parent's death closes its standard input), so a killed run leaves at most a package that the
+next run loads first (``finish_pending``) or an unfinished one that dlt discards.
 """
 
 from __future__ import annotations
@@ -70,36 +72,64 @@ def _file_to_load(data: dict[str, Any]) -> FileToLoad:
     return FileToLoad(landing, data["sha256"], data["change"], FileReadState())
 
 
-def extract_in_process(
-    warehouse: Path,
-    files: list[FileToLoad],
-    anonymizer: ErasureAnonymizer | None,
-    on_progress: ProgressCallback | None = None,
-) -> None:
-    """Extract ``files`` into the landing pipeline's load package, in a new process.
+class ExtractProcess:
+    """An extract process, started before its request is known so that its imports (~1 s, most
+    of it dlt) overlap the ingest's planning. A context manager: leaving it stops a process
+    that still runs, one that was never asked for anything included."""
 
-    Fills in each file's ``read_state``, ``invalid_lines`` and ``anonymized_lines`` as the
-    child reports them, and calls ``on_progress`` as lines are read. Raises ``ExtractError``
-    when the child fails.
-    """
-    request = {
-        "parent_pid": os.getpid(),
-        "warehouse": str(warehouse),
-        "files": [_file_request(item) for item in files],
-        "anonymizer": anonymizer.to_json() if anonymizer is not None else None,
-    }
-    with tempfile.TemporaryFile(mode="w+") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dlt_pipelines.extract_process"],
+    def __init__(self) -> None:
+        # closed by close(), like the process: the object lives across the ingest's planning
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "dlt_pipelines.extract_process", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=stderr,
+            stderr=self._stderr,
             text=True,
         )
+
+    def __enter__(self) -> ExtractProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process if it still runs (this side failed, or it was never needed)."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
+        self._stderr.close()
+
+    def extract(
+        self,
+        warehouse: Path,
+        files: list[FileToLoad],
+        anonymizer: ErasureAnonymizer | None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        """Extract ``files`` into the landing pipeline's load package (once per process).
+
+        Fills in each file's ``read_state``, ``invalid_lines`` and ``anonymized_lines`` as the
+        process reports them, and calls ``on_progress`` as lines are read. Raises
+        ``ExtractError`` when the process fails.
+        """
+        request = {
+            "warehouse": str(warehouse),
+            "files": [_file_request(item) for item in files],
+            "anonymizer": anonymizer.to_json() if anonymizer is not None else None,
+        }
+        process = self._process
         assert process.stdin is not None and process.stdout is not None
         try:
             process.stdin.write(json.dumps(request))
             process.stdin.close()
+        except BrokenPipeError:  # it died before reading: its exit code says why, below
+            pass
+        try:
             done, error = _relay(process.stdout, files, on_progress)
             code = process.wait()
         finally:
@@ -108,8 +138,8 @@ def extract_in_process(
                 process.wait()
         if done and code == 0:
             return
-        stderr.seek(0)
-        tail = [line.strip() for line in stderr.read().splitlines() if line.strip()]
+        self._stderr.seek(0)
+        tail = [line.strip() for line in self._stderr.read().splitlines() if line.strip()]
         if error is not None:
             reason = error
         elif code < 0:  # e.g. the kernel's out-of-memory killer
@@ -117,6 +147,18 @@ def extract_in_process(
         else:
             reason = tail[-1] if tail else f"the extract process ended with exit code {code}"
         raise ExtractError(f"ingest failed at dlt step extract: {reason}")
+
+
+def extract_in_process(
+    warehouse: Path,
+    files: list[FileToLoad],
+    anonymizer: ErasureAnonymizer | None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """Extract ``files`` into the landing pipeline's load package, in a new process
+    (``ExtractProcess.extract``)."""
+    with ExtractProcess() as process:
+        process.extract(warehouse, files, anonymizer, on_progress)
 
 
 def _relay(
@@ -152,8 +194,11 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def main() -> int:
     """Carry out the request on standard input; report on the original standard output."""
-    request = json.load(sys.stdin)
-    _die_with_parent(int(request["parent_pid"]))
+    _die_with_parent(int(sys.argv[1]))
+    raw_request = sys.stdin.read()
+    if not raw_request.strip():  # started ahead, and not needed after all
+        return 0
+    request = json.loads(raw_request)
     # Events go to a copy of the original standard output; anything else printed goes to
     # standard error, so it cannot corrupt them.
     events = os.fdopen(os.dup(1), "w", buffering=1)

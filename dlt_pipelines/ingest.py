@@ -20,7 +20,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt_pipelines.anonymize import ErasureAnonymizer, read_anonymizer
 from dlt_pipelines.bronze import REGISTRY_TABLE, FileToLoad, ProgressCallback
 from dlt_pipelines.checksums import LandingChecksums, read_checksums, store_checksums
-from dlt_pipelines.extract_process import ExtractError, extract_in_process
+from dlt_pipelines.extract_process import ExtractError, ExtractProcess
 from dlt_pipelines.landing import ENTITY_TABLES, LandingFile, SkippedPath, scan_landing
 from dlt_pipelines.lines import FileReadState
 from dlt_pipelines.pipeline import open_pipeline
@@ -226,30 +226,33 @@ def ingest_landing(
     """
     scan = scan_landing(landing_root)
     check_warehouse_free(warehouse)
-    pipeline = open_pipeline(warehouse, duckdb_settings)
-    try:
-        finish_pending(pipeline)
-        checksums = landing_checksums(pipeline, verify_checksums)
-        to_load, unchanged = _plan_files(scan.files, loaded_versions(pipeline), checksums)
-        keep_checksums(pipeline, checksums)
-        if on_plan is not None:
-            on_plan(to_load)
-        load_ids: tuple[str, ...] = ()
-        # The bronze tables exist from the first ingest on, even for an empty landing zone
-        # (data may arrive only as Kafka topics): dbt reads them all.
-        if to_load or missing_tables(pipeline, [*ENTITY_TABLES.values(), REGISTRY_TABLE]):
-            anonymizer = erasure_anonymizer(pipeline, erasure_salt) if to_load else None
-            # The lines are read in a process of their own (extract_process.py); this one
-            # loads the package that process extracted.
-            extract_in_process(warehouse, to_load, anonymizer, on_progress)
+    # The lines are read in a process of their own (extract_process.py), started now so that
+    # its imports overlap the planning; this process loads the package it extracted.
+    with ExtractProcess() as extract_process:
+        try:
             pipeline = open_pipeline(warehouse, duckdb_settings)
-            pipeline.normalize()
-            info: LoadInfo = pipeline.load()
-            load_ids = tuple(info.loads_ids)
-    except ExtractError as error:
-        raise IngestError(str(error)) from error
-    except PipelineStepFailed as error:
-        raise IngestError(f"ingest failed at dlt step {error.step}: {error.exception}") from error
+            finish_pending(pipeline)
+            checksums = landing_checksums(pipeline, verify_checksums)
+            to_load, unchanged = _plan_files(scan.files, loaded_versions(pipeline), checksums)
+            keep_checksums(pipeline, checksums)
+            if on_plan is not None:
+                on_plan(to_load)
+            load_ids: tuple[str, ...] = ()
+            # The bronze tables exist from the first ingest on, even for an empty landing zone
+            # (data may arrive only as Kafka topics): dbt reads them all.
+            if to_load or missing_tables(pipeline, [*ENTITY_TABLES.values(), REGISTRY_TABLE]):
+                anonymizer = erasure_anonymizer(pipeline, erasure_salt) if to_load else None
+                extract_process.extract(warehouse, to_load, anonymizer, on_progress)
+                pipeline = open_pipeline(warehouse, duckdb_settings)
+                pipeline.normalize()
+                info: LoadInfo = pipeline.load()
+                load_ids = tuple(info.loads_ids)
+        except ExtractError as error:
+            raise IngestError(str(error)) from error
+        except PipelineStepFailed as error:
+            raise IngestError(
+                f"ingest failed at dlt step {error.step}: {error.exception}"
+            ) from error
     loaded = [
         FileOutcome(
             item.file.relative_path,

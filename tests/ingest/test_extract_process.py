@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from dlt_pipelines.bronze import FileToLoad
-from dlt_pipelines.extract_process import ExtractError, extract_in_process
+from dlt_pipelines.extract_process import ExtractError, ExtractProcess, extract_in_process
 from dlt_pipelines.landing import ENTITY_TABLES, scan_landing
 from dlt_pipelines.lines import FileReadState, file_sha256
 from medallion.demo import DemoConfig, generate_landing_zone
@@ -79,6 +79,10 @@ def test_a_killed_ingest_takes_its_extract_process_along(tmp_path: Path) -> None
             timeout=60,
         )
         assert extract, "the ingest started no extract process"
+        # started ahead of the plan: kill the ingest once its extract process reads lines
+        assert wait_for(lambda: reads_below(extract[0], landing), timeout=60), (
+            "the extract process never opened a landing file"
+        )
         assert ingest.poll() is None, "the ingest ended before it could be killed"
         os.kill(ingest.pid, signal.SIGKILL)
         ingest.wait()
@@ -115,7 +119,7 @@ PARENT_SCRIPT = """
 import datetime as dt, sys
 from pathlib import Path
 from dlt_pipelines.bronze import FileToLoad
-from dlt_pipelines.extract_process import ExtractError, extract_in_process
+from dlt_pipelines.extract_process import ExtractError, ExtractProcess, extract_in_process
 from dlt_pipelines.landing import LandingFile
 from dlt_pipelines.lines import FileReadState, file_sha256
 
@@ -155,6 +159,36 @@ def test_an_extract_process_between_reports_dies_with_its_parent(tmp_path: Path)
         for pid in extract:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def reads_below(pid: int, folder: Path) -> bool:
+    """Whether process ``pid`` has a file below ``folder`` open."""
+    try:
+        targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return False
+    return any(target.startswith(f"{folder}/") for target in targets)
+
+
+def test_an_extract_process_that_was_not_needed_is_stopped() -> None:
+    """Started ahead of the plan, the process is gone once the ingest leaves it unused."""
+    with ExtractProcess():
+        assert [pid for pid, cmd in processes_started_by(os.getpid()) if EXTRACT_MODULE in cmd]
+    assert not [pid for pid, cmd in processes_started_by(os.getpid()) if EXTRACT_MODULE in cmd]
+
+
+def test_an_extract_process_told_nothing_exits_quietly(tmp_path: Path) -> None:
+    """Its parent gone before it was asked anything (standard input closed, empty), the
+    process ends with exit code 0 and writes nothing."""
+    child = subprocess.run(
+        [sys.executable, "-m", EXTRACT_MODULE, str(os.getpid())],
+        cwd=PROJECT_DIR,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (child.returncode, child.stdout, child.stderr) == (0, "", "")
 
 
 def alive(pid: int) -> bool:
