@@ -50,6 +50,11 @@ def processes_started_by(parent: int) -> list[tuple[int, str]]:
     return found
 
 
+def extract_processes(parent: int) -> list[int]:
+    """The live extract processes ``parent`` started."""
+    return [pid for pid, cmd in processes_started_by(parent) if EXTRACT_MODULE in cmd]
+
+
 def wait_for(condition: Any, timeout: float) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -75,7 +80,7 @@ def test_a_killed_ingest_takes_its_extract_process_along(tmp_path: Path) -> None
     )
     try:
         extract = wait_for(
-            lambda: [pid for pid, cmd in processes_started_by(ingest.pid) if EXTRACT_MODULE in cmd],
+            lambda: extract_processes(ingest.pid),
             timeout=60,
         )
         assert extract, "the ingest started no extract process"
@@ -119,7 +124,7 @@ PARENT_SCRIPT = """
 import datetime as dt, sys
 from pathlib import Path
 from dlt_pipelines.bronze import FileToLoad
-from dlt_pipelines.extract_process import ExtractError, ExtractProcess, extract_in_process
+from dlt_pipelines.extract_process import ExtractError, extract_in_process
 from dlt_pipelines.landing import LandingFile
 from dlt_pipelines.lines import FileReadState, file_sha256
 
@@ -144,7 +149,7 @@ def test_an_extract_process_between_reports_dies_with_its_parent(tmp_path: Path)
     extract: list[int] = []
     try:
         extract = wait_for(
-            lambda: [pid for pid, cmd in processes_started_by(parent.pid) if EXTRACT_MODULE in cmd],
+            lambda: extract_processes(parent.pid),
             timeout=60,
         )
         assert extract, "no extract process started"
@@ -173,11 +178,11 @@ def reads_below(pid: int, folder: Path) -> bool:
 def test_an_extract_process_that_was_not_needed_is_stopped() -> None:
     """Started ahead of the plan, the process is gone once the ingest leaves it unused."""
     with ExtractProcess():
-        assert [pid for pid, cmd in processes_started_by(os.getpid()) if EXTRACT_MODULE in cmd]
-    assert not [pid for pid, cmd in processes_started_by(os.getpid()) if EXTRACT_MODULE in cmd]
+        assert extract_processes(os.getpid())
+    assert not extract_processes(os.getpid())
 
 
-def test_an_extract_process_told_nothing_exits_quietly(tmp_path: Path) -> None:
+def test_an_extract_process_told_nothing_exits_quietly() -> None:
     """Its parent gone before it was asked anything (standard input closed, empty), the
     process ends with exit code 0 and writes nothing."""
     child = subprocess.run(
@@ -214,7 +219,7 @@ def test_a_killed_extract_process_fails_the_ingest_with_one_line(tmp_path: Path)
     )
     try:
         extract = wait_for(
-            lambda: [pid for pid, cmd in processes_started_by(parent.pid) if EXTRACT_MODULE in cmd],
+            lambda: extract_processes(parent.pid),
             timeout=60,
         )
         assert extract, "no extract process started"
@@ -244,4 +249,4 @@ def test_a_failure_on_the_run_side_stops_the_extract_process(tmp_path: Path) -> 
 
     with pytest.raises(RuntimeError, match="the run's side failed"):
         extract_in_process(tmp_path / "warehouse" / "medallion.duckdb", planned, None, fail)
-    assert not [pid for pid, cmd in processes_started_by(os.getpid()) if EXTRACT_MODULE in cmd]
+    assert not extract_processes(os.getpid())
