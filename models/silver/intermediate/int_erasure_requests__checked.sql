@@ -125,12 +125,15 @@ final as (
         ranked._errors,
         case when ranked._is_valid then ranked.subject_key end as subject_key,
         case when ranked._is_valid then ranked.subject_id_hash end as subject_id_hash,
-        subject_emails.subject_email_hash,
+        case when ranked._is_valid then subject_emails.subject_email_hash end
+            as subject_email_hash,
         ranked._is_valid and ranked.is_resolved as is_resolved,
         case when not ranked._is_valid then ranked.record end as record
     from ranked
+    -- an equality alone: with `ranked._is_valid and` in the condition DuckDB joined by nested
+    -- loops (1.5 s for 23k requests, growing with their square)
     left join subject_emails
-        on ranked._is_valid and ranked.subject_key = subject_emails.subject_key
+        on ranked.subject_key = subject_emails.subject_key
 )
 
 select * from final
