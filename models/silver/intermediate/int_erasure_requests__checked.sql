@@ -15,11 +15,14 @@ customers as (
 ),
 
 customer_keys as (
-    select distinct
+    select
         {{ normalized_customer_id('id') }} as customer_id,
         {{ normalized_email('email') }} as email
     from customers
-    where {{ normalized_customer_id('id') }} is not null
+    group by {{ normalized_customer_id('id') }}, {{ normalized_email('email') }}
+    -- `having`, not `where`: DuckDB pushes a `where` on the id into the bronze view, which then
+    -- parsed every customer line twice (~2 s against ~0.8 s at 785k lines)
+    having count({{ normalized_customer_id('id') }}) > 0
 ),
 
 customer_id_hashes as (

@@ -63,13 +63,16 @@ customer_flags as (
     -- one row per bronze customer id, flagged when erased (every erased id is a bronze one);
     -- a semi-join, so the planner sees at most one row per customer and keeps the wide
     -- transactions rows on the probe side of the join below
-    select distinct
+    select
         {{ normalized_customer_id('id') }} as customer_id,
         {{ normalized_customer_id('id') }} in (
             select erased_customers.customer_id from erased_customers
         ) as is_erased_customer
     from customers
-    where {{ normalized_customer_id('id') }} is not null
+    group by {{ normalized_customer_id('id') }}
+    -- `having`, not `where`: DuckDB pushes a `where` on the id into the bronze view, which then
+    -- parsed every customer line twice (~2 s against ~0.8 s at 785k lines)
+    having count({{ normalized_customer_id('id') }}) > 0
 ),
 
 erased_id_hashes as (
