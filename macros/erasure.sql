@@ -51,6 +51,15 @@
 {%- endmacro %}
 
 
+{#- `having` that keeps the groups of a query grouped by the normalized customer id whose id is
+    not blank. Not a `where`: DuckDB pushes a `where` on a field of a bronze view into the view,
+    which then evaluated the JSON extraction twice per line (~2 s against ~0.8 s at 785k
+    customer lines); a `having` on an aggregate stays above the parse. -#}
+{% macro having_customer_id(expression) -%}
+    having count({{ normalized_customer_id(expression) }}) > 0
+{%- endmacro %}
+
+
 {#- An email as matched, hashed and stored in silver: trimmed, lower-cased, blank as null. -#}
 {% macro normalized_email(expression) -%}
     nullif(lower(trim({{ expression }})), '')

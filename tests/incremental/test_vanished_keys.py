@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -44,8 +43,7 @@ TRANSACTION_MODELS = (
 )
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(NamedTuple):
     """A demo landing zone built into a warehouse."""
 
     project: Path
@@ -84,8 +82,7 @@ def redeliver(path: Path, lines: list[bytes]) -> None:
 
 
 def test_a_customer_whose_only_order_moved_away_leaves_the_shares(tmp_path: Path) -> None:
-    built = build_demo(tmp_path)
-    project, landing, sources, place = built.project, built.landing, built.sources, built.place
+    project, landing, sources, place = build_demo(tmp_path)
 
     single_orders = place.query(
         """
@@ -148,8 +145,7 @@ def single_row_with_lines(line: bytes, ids: set[str]) -> dict[str, Any] | None:
 
 
 def test_a_transaction_given_another_id_refreshes_as_a_full_refresh(tmp_path: Path) -> None:
-    built = build_demo(tmp_path)
-    project, landing, sources, place = built.project, built.landing, built.sources, built.place
+    project, landing, sources, place = build_demo(tmp_path)
 
     # ids with one bronze row, current: the changed line is the only version of the old id
     single_rows = {

@@ -37,9 +37,7 @@ customer_keys as (
         {{ normalized_customer_id('id') }},
         {{ normalized_email('email') }},
         coalesce(_erased, false)
-    -- `having`, not `where`: DuckDB pushes a `where` on the id into the bronze view, which then
-    -- parsed every customer line twice (~2 s against ~0.8 s at 785k lines)
-    having count({{ normalized_customer_id('id') }}) > 0
+    {{ having_customer_id('id') }}
 ),
 
 customer_hashes as (

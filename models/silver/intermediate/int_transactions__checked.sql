@@ -70,9 +70,7 @@ customer_flags as (
         ) as is_erased_customer
     from customers
     group by {{ normalized_customer_id('id') }}
-    -- `having`, not `where`: DuckDB pushes a `where` on the id into the bronze view, which then
-    -- parsed every customer line twice (~2 s against ~0.8 s at 785k lines)
-    having count({{ normalized_customer_id('id') }}) > 0
+    {{ having_customer_id('id') }}
 ),
 
 erased_id_hashes as (
