@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medallion.settings import PROJECT_DIR, WAREHOUSE_ENV
+
+if TYPE_CHECKING:
+    from dbt_common.events.base_types import EventMsg
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 # How DuckDB's out-of-memory errors begin (dbt passes the message on).
@@ -91,11 +95,16 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 def run_dbt(
-    command: str, warehouse: Path, args: Sequence[str] = (), project_dir: Path = PROJECT_DIR
+    command: str,
+    warehouse: Path,
+    args: Sequence[str] = (),
+    project_dir: Path = PROJECT_DIR,
+    callbacks: Sequence[Callable[[EventMsg], None]] = (),
 ) -> DbtOutcome:
     """Invoke ``dbt <command>`` on the project with extra ``args``; never raises for dbt errors.
 
     ``project_dir`` holds the dbt project and its profiles.yml (tests use small fixtures).
+    ``callbacks`` receive each of dbt's events as it happens, in the thread that fired it.
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes ~1 s to import
 
@@ -110,7 +119,7 @@ def run_dbt(
         *args,
     ]
     try:
-        result = dbtRunner().invoke(invocation)
+        result = dbtRunner(callbacks=list(callbacks)).invoke(invocation)
     finally:
         _release_duckdb()
     nodes: list[NodeResult] = []
