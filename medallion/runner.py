@@ -49,7 +49,7 @@ from medallion.settings import (
     erasure_salt,
 )
 from medallion.transform import DbtOutcome, dbt_build
-from medallion.warehouse_file import RewriteError
+from medallion.warehouse_file import REWRITE_MEMORY_SHARE, DuckDBConfig, RewriteError
 
 if TYPE_CHECKING:
     from medallion.exports.publish import ExportReport
@@ -337,7 +337,11 @@ def _build(
     try:
         # Before the finaliser rewrites bronze rows: keeps the run record's drift counts true.
         stage_rewrites(options.warehouse, settings, PROJECT_DIR)
-        result.erasure = finalise_erasure(options.warehouse, {**settings})
+        rewrite_settings: DuckDBConfig = {
+            **settings,
+            **duckdb_memory_settings(REWRITE_MEMORY_SHARE),
+        }
+        result.erasure = finalise_erasure(options.warehouse, rewrite_settings)
     except (duckdb.Error, OSError, ErasureError, RewriteError) as error:
         # The run must not look done while personal data of erased subjects remains.
         raise StepFailed("erasure finalisation", error) from error

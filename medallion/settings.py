@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -33,12 +34,19 @@ def reports_dir() -> Path:
 
 FORCE_COMPRESSION_ENV = "MEDALLION_DUCKDB_FORCE_COMPRESSION"
 MEMORY_LIMIT_ENV = "MEDALLION_DUCKDB_MEMORY_LIMIT"
-# DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. The run's
-# process peaks at this plus ~0.8 GB (Python, dbt, dlt; 2,718 MB at 2GB, 10M lines). At 1200MB
-# a 10M-line run peaked at 1.88 GB, but the full build of int_transactions__checked ran out of
-# memory in one of two runs (README, "what is next"). profiles.yml reads the same variable
-# with the same default.
-DEFAULT_MEMORY_LIMIT = "2GB"
+# DuckDB's own buffer limit; it spills larger joins, sorts and aggregates to disk. dbt's
+# process peaks at this plus ~0.6 GB (Python, dbt): 1,922 MB at 1300MB in the 10M full run,
+# 2.7 GB at 2GB. 1300MB holds every step of the 10M benchmark under 2 GB since each model's
+# writes are checkpointed (macros/checkpoint.sql); before, 1200MB ran out of memory in a
+# full build (README, benchmark). profiles.yml reads the same variable with the same default.
+DEFAULT_MEMORY_LIMIT = "1300MB"
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b|bytes)?\s*", re.IGNORECASE)
+_UNIT_BYTES = {
+    "b": 1,
+    "bytes": 1,
+    **{f"{prefix}b": 1000 ** (power + 1) for power, prefix in enumerate("kmgt")},
+    **{f"{prefix}ib": 1024 ** (power + 1) for power, prefix in enumerate("kmgt")},
+}
 
 
 def duckdb_settings() -> dict[str, str]:
@@ -51,11 +59,21 @@ def duckdb_settings() -> dict[str, str]:
     return {"force_compression": forced} if forced else {}
 
 
-def duckdb_memory_settings() -> dict[str, str]:
-    """The memory limit of this package's own warehouse connections (the erasure finaliser and
-    its file rewrite, build state): ``$MEDALLION_DUCKDB_MEMORY_LIMIT``, default 2GB. The
-    ingest keeps its own, lower limit (``.dlt/config.toml``)."""
-    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
+def duckdb_memory_settings(share: float = 1.0) -> dict[str, str]:
+    """The memory limit of this package's own warehouse connections: ``share`` of
+    ``$MEDALLION_DUCKDB_MEMORY_LIMIT`` (default 1300MB). The ingest keeps its own, lower limit
+    (``.dlt/config.toml``).
+
+    Steps whose process holds more than DuckDB's buffers take a share below 1 (the exports,
+    the file rewrite). A limit that cannot be read (not ``<number>[unit]``) is passed on
+    unchanged, for DuckDB to reject.
+    """
+    configured = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    match = _SIZE.fullmatch(configured)
+    if share == 1.0 or match is None:
+        return {"memory_limit": configured}
+    limit = float(match[1]) * _UNIT_BYTES[(match[2] or "b").lower()]
+    return {"memory_limit": f"{max(1, int(limit * share) // 1000)}KB"}
 
 
 SALT_ENV = "MEDALLION_ERASURE_SALT"

@@ -39,6 +39,11 @@ WORKSPACE_SUFFIX = ".rewrite"
 # Parquet compression of the hand-over. At 10M lines export plus import took 173 s with
 # lz4_raw, 234 s with zstd (which writes about a third less); README, "GDPR erasure".
 EXPORT_COMPRESSION = "lz4_raw"
+# Share of the run's DuckDB memory limit for the rewrite's export and import. Both processes
+# grow past DuckDB's limit (Parquet writer and reader buffers): at 10M lines the export took
+# 1,931 MB at 1300MB and 1,345 MB at 1000MB, the import 1,610 and 1,326 MB, in the same time
+# (91-98 s each). The export runs in the run's process, which holds ~0.35 GB more.
+REWRITE_MEMORY_SHARE = 0.75
 
 DuckDBConfig = dict[str, str | bool | int]
 # A table of the warehouse, (schema, name), and the query its rows are exported from.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,26 +18,11 @@ DUCKDB_SHARE = 0.5
 partition being validated and written in Python (Arrow, pandas, the Parquet writer): DuckDB
 keeps the table blocks it has read cached up to its limit, so with the whole limit the
 process would grow well past it."""
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b|bytes)?\s*", re.IGNORECASE)
-_UNIT_BYTES = {
-    "b": 1,
-    "bytes": 1,
-    **{f"{prefix}b": 1000 ** (power + 1) for power, prefix in enumerate("kmgt")},
-    **{f"{prefix}ib": 1024 ** (power + 1) for power, prefix in enumerate("kmgt")},
-}
 
 
 def export_memory_settings() -> dict[str, str]:
-    """``duckdb_memory_settings()`` with the limit scaled to ``DUCKDB_SHARE`` of it.
-
-    A limit that cannot be read (not ``<number>[unit]``) is passed on unchanged.
-    """
-    settings = dict(duckdb_memory_settings())
-    match = _SIZE.fullmatch(settings["memory_limit"])
-    if match is None:
-        return settings
-    limit = float(match[1]) * _UNIT_BYTES[(match[2] or "b").lower()]
-    return {**settings, "memory_limit": f"{max(1, int(limit * DUCKDB_SHARE) // 1000)}KB"}
+    """The run's memory settings with DuckDB's limit at ``DUCKDB_SHARE`` of the configured one."""
+    return duckdb_memory_settings(DUCKDB_SHARE)
 
 
 def connect_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
