@@ -154,10 +154,11 @@ def dbt_build(
     invocations. Unlike ``--vars``, a value that changes from one build to the next keeps
     dbt's partial parsing (a changed variable makes dbt parse the whole project again).
 
-    At a 2GB limit a gold table aggregate sometimes fails with the buffer pool full of cached
-    table blocks that earlier models left (README, "what is next"), while the same model
-    builds in a new DuckDB instance. ``dbt retry`` reruns the failed and skipped nodes with
-    the build's own arguments; every node keeps its last result.
+    Before each model's writes were checkpointed (macros/checkpoint.sql), gold aggregates of
+    the 10M erasure refresh failed with the buffer pool full of blocks earlier models had
+    written, while the same models built in a new DuckDB instance; the retry stays as the
+    safety net for a pool that fills anyway. ``dbt retry`` reruns the failed and skipped
+    nodes with the build's own arguments; every node keeps its last result.
     """
     with _environment(environment or {}):
         first = run_dbt("build", warehouse, args, project_dir)
