@@ -82,7 +82,9 @@ class ErasureAnonymizer:
     subject_id_hashes: tuple[str, ...]
     subject_email_hashes: tuple[str, ...]
     macros: tuple[MacroDefinition, ...]
-    salt: str | None = None  # without it, only the erased customer ids are matched
+    # The warehouse's erasure salt: the subjects' hashes are made with it, and an anonymized
+    # customer record keeps its email's salted hash (macros/erasure_records.sql).
+    salt: str
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready form, for the extract process's request."""
@@ -109,20 +111,18 @@ class ErasureAnonymizer:
         _create_table(scratch, "erased_customer_ids", self.erased_customer_ids)
         _create_table(scratch, "subject_id_hashes", self.subject_id_hashes)
         _create_table(scratch, "subject_email_hashes", self.subject_email_hashes)
-        if self.salt is not None:
-            scratch.execute(f"set variable {SALT_VARIABLE} = ?", [self.salt])
+        scratch.execute(f"set variable {SALT_VARIABLE} = ?", [self.salt])
 
     def _erased_condition(self, table_name: str) -> str:
         """SQL: the line (``line``, its ``customer_key``) is of an erased customer."""
-        conditions = ["customer_key in (select value from erased_customer_ids)"]
-        if self.salt is not None:
+        conditions = [
+            "customer_key in (select value from erased_customer_ids)",
+            f"{HASH_MACRO}(customer_key) in (select value from subject_id_hashes)",
+        ]
+        if table_name == "customers":
             conditions.append(
-                f"{HASH_MACRO}(customer_key) in (select value from subject_id_hashes)"
+                f"{HASH_MACRO}({EMAIL_MACRO}(line)) in (select value from subject_email_hashes)"
             )
-            if table_name == "customers":
-                conditions.append(
-                    f"{HASH_MACRO}({EMAIL_MACRO}(line)) in (select value from subject_email_hashes)"
-                )
         return " or ".join(conditions)
 
     def anonymize(
@@ -199,7 +199,9 @@ def _has_table(query: Query, schema: str, table: str) -> bool:
 def read_anonymizer(query: Query, salt: str | None = None) -> ErasureAnonymizer | None:
     """The anonymizer of the warehouse ``query`` reads from (``salt``: its erasure salt), or
     None when there is nothing to anonymize: no build has made the macros yet, or no one is
-    erased."""
+    erased; also without the salt, which the anonymized records need."""
+    if salt is None:
+        return None
     names = ", ".join(f"'{name}'" for name in MACRO_NAMES)
     rows = query(
         f"""
@@ -222,7 +224,7 @@ def read_anonymizer(query: Query, salt: str | None = None) -> ErasureAnonymizer 
             "where customer_id is not null order by 1"
         )
     subjects: Sequence[Sequence[object]] = []
-    if salt is not None and _has_table(query, schema, SUBJECTS_TABLE):
+    if _has_table(query, schema, SUBJECTS_TABLE):
         subjects = query(
             f'select subject_id_hash, subject_email_hash from "{schema}"."{SUBJECTS_TABLE}"'
         )

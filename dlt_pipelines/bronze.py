@@ -298,6 +298,17 @@ def _with_table(table: pa.Table, table_name: str, columns: TTableSchemaColumns) 
     )
 
 
+# A customer's lines decide whether other lines are anonymized: one found erased by its email
+# as its lines are classified has its transactions anonymized too (anonymize.py). So customer
+# files are read first, and their lines classified before any other table's.
+DECIDING_TABLE = "customers"
+
+
+def _customers_first(files: Sequence[FileToLoad]) -> list[FileToLoad]:
+    """``files`` with the customer files first; each table's files keep their order."""
+    return sorted(files, key=lambda item: item.file.table_name != DECIDING_TABLE)
+
+
 @dlt.resource(name="landing_lines", write_disposition="append")
 def landing_lines(
     files: Sequence[FileToLoad],
@@ -313,7 +324,13 @@ def landing_lines(
     if anonymizer is not None:
         anonymizer.install(scratch)
     try:
-        for item in files:
+        for item in _customers_first(files):
+            if item.file.table_name != DECIDING_TABLE and DECIDING_TABLE in pending:
+                # The customers' last lines are classified before any line they decide on.
+                deciding = pending.pop(DECIDING_TABLE)
+                if deciding.batches:
+                    table = deciding.classify(scratch, ingested_at, load_id, anonymizer)
+                    yield _with_table(table, DECIDING_TABLE, BRONZE_COLUMNS)
             lines_read = 0
             lines = pending.setdefault(item.file.table_name, _PendingLines(item.file.table_name))
             for batch in read_line_batches(item.file.path, item.read_state, batch_bytes):

@@ -23,6 +23,7 @@
             {'path': 'segment', 'type': 'text'},
             {'path': '_erased', 'type': 'boolean'},
             {'path': '_erased_errors', 'type': 'text'},
+            {'path': '_erased_email_hash', 'type': 'text'},
         ],
         'products': [
             {'path': 'sku', 'type': 'bigint'},

@@ -11,10 +11,14 @@
                                                        (brz_transactions.customer_id)
       erasure_customer_email_key(bronze_record)        a customers record's email, normalized as
                                                        int_erased_customers hashes it
-      erasure_anonymized_customer(bronze_record)       personal fields null, "_erased": true and
+      erasure_anonymized_customer(bronze_record)       personal fields null, "_erased": true,
                                                        "_erased_errors": the errors those fields
                                                        had ('|'-delimited), so the customer stays
-                                                       valid or quarantined exactly as before
+                                                       valid or quarantined exactly as before, and
+                                                       "_erased_email_hash": the email's salted
+                                                       hash, so that int_erased_customers still
+                                                       finds the subject of a customer anonymized
+                                                       on its way in (absent without an email)
       erasure_anonymized_transaction(bronze_record)    delivery address, postcode and city null,
                                                        "_erased": true
     and erasure_salted_hash(hashed_value), salted_hash of macros/erasure.sql (the salt is the
@@ -88,7 +92,10 @@
                             error_text -> split_part(error_text, ':', 1) in ({{ personal_list }})
                         ),
                         '|'
-                    ) || '|'
+                    ) || '|',
+                    -- kept once the email is gone: anonymizing twice gives the same record
+                    '_erased_email_hash',
+                    coalesce({{ salted_hash(normalized_email('email')) }}, _erased_email_hash)
                 )
             )
         from (

@@ -2,9 +2,11 @@
     The erasure finaliser's work list (medallion/erasure.py): every bronze row of an erasure
     subject that still holds personal data, with the record to write in its place. Rows already
     rewritten drop out (the rewrite is idempotent), so the list is empty once bronze is erased.
-      erasure_requests  {"_erased_subject": {"id_hash", "email_hash"}}: the subject's hashes
-      customers         personal fields (erasure_personal_fields) null, "_erased": true, and
-                        "_erased_errors": the errors those fields had ('|'-delimited)
+      erasure_requests  {"_erased_subject": {"id_hash", "email_hash"}}: the hashes of what the
+                        request names (the customer it resolves to is found again by them)
+      customers         personal fields (erasure_personal_fields) null, "_erased": true,
+                        "_erased_errors": the errors those fields had ('|'-delimited), and
+                        "_erased_email_hash": the email's salted hash
       transactions      delivery_address address, postcode and city null, "_erased": true
     Customer and transaction rows are compared only where they may still hold personal data
     (macros/erasure_scope.sql): every row of the ids erased since the last finalised build
@@ -171,8 +173,8 @@ request_targets as (
         bronze_erasure_requests.record,
         {{ json_object_of([
             ('_erased_subject', json_object_of([
-                ('id_hash', 'checked_erasure_requests.subject_id_hash'),
-                ('email_hash', 'checked_erasure_requests.subject_email_hash'),
+                ('id_hash', 'checked_erasure_requests.request_id_hash'),
+                ('email_hash', 'checked_erasure_requests.request_email_hash'),
             ])),
         ]) }} as anonymized_record
     from bronze_erasure_requests

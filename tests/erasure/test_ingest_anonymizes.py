@@ -24,7 +24,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from dlt_pipelines.anonymize import read_anonymizer
+from dlt_pipelines.anonymize import SALT_VARIABLE, read_anonymizer
 from tests.conftest import run_cli
 from tests.erasure.test_erasure_bytes import landing_records, uncompressed_storage
 
@@ -124,8 +124,11 @@ def bronze_lines(warehouse: Path, table: str) -> list[str]:
 
 
 def anonymized(warehouse: Path, macro: str, lines: list[str]) -> list[str]:
-    """What the finaliser's work list would write for ``lines`` (the build's own macro)."""
+    """What the finaliser's work list would write for ``lines`` (the build's own macro, with
+    the salt dbt binds)."""
+    salt = os.environ.get("MEDALLION_ERASURE_SALT", "test-salt")
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"set variable {SALT_VARIABLE} = ?", [salt])
         return [
             str(con.execute(f"select silver.{macro}(?)", [line]).fetchall()[0][0]) for line in lines
         ]
@@ -208,7 +211,7 @@ def test_the_anonymizer_matches_by_id_and_by_hash_and_leaves_other_lines_alone(
     assert len(full.subject_id_hashes) == 24
     lines = pa.chunked_array([pa.array([*new_hour.kept_customers, *new_hour.erased_customers])])
     is_valid = pa.chunked_array([pa.array([True] * len(lines))])
-    by_ids = replace(full, subject_id_hashes=(), subject_email_hashes=(), salt=None)
+    by_ids = replace(full, subject_id_hashes=(), subject_email_hashes=())
     by_hashes = replace(full, erased_customer_ids=())
     nobody = replace(by_ids, erased_customer_ids=())
     for anonymizer, expected_changed in ((by_ids, 5), (by_hashes, 5), (nobody, 0)):

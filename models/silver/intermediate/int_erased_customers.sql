@@ -3,8 +3,10 @@
 {#-
     The customer ids of erased subjects, with the subject they belong to: a customer is erased
     when its id hashes to a subject's id hash, its email to a subject's email hash, or its bronze
-    record carries "_erased": true (written by the erasure finaliser). A table: seven models
-    read it, and hashing every bronze customer twice took ~7 s at 10M lines for each of them.
+    record carries "_erased": true (written by the erasure finaliser, or by the ingest for a
+    subject erased earlier; its "_erased_email_hash" still matches the subject's email hash).
+    A table: seven models read it, and hashing every bronze customer twice took ~7 s at 10M
+    lines for each of them.
     It holds ids and subject keys only (slv_customers shows the same ids as erased); the salt
     stays a DuckDB variable (medallion/dbt_salt_plugin.py), out of the SQL.
 -#}
@@ -31,12 +33,14 @@ customer_keys as (
     select
         {{ normalized_customer_id('id') }} as customer_id,
         {{ normalized_email('email') }} as email,
-        coalesce(_erased, false) as is_marked_erased
+        coalesce(_erased, false) as is_marked_erased,
+        _erased_email_hash as marked_email_hash
     from customers
     group by
         {{ normalized_customer_id('id') }},
         {{ normalized_email('email') }},
-        coalesce(_erased, false)
+        coalesce(_erased, false),
+        _erased_email_hash
     {{ having_customer_id('id') }}
 ),
 
@@ -45,7 +49,8 @@ customer_hashes as (
         customer_id,
         is_marked_erased,
         {{ salted_hash('customer_id') }} as id_hash,
-        {{ salted_hash('email') }} as email_hash
+        -- an anonymized record keeps its email's hash (macros/erasure_records.sql)
+        coalesce({{ salted_hash('email') }}, marked_email_hash) as email_hash
     from customer_keys
 ),
 

@@ -17,9 +17,13 @@ customers as (
 customer_keys as (
     select
         {{ normalized_customer_id('id') }} as customer_id,
-        {{ normalized_email('email') }} as email
+        {{ normalized_email('email') }} as email,
+        _erased_email_hash
     from customers
-    group by {{ normalized_customer_id('id') }}, {{ normalized_email('email') }}
+    group by
+        {{ normalized_customer_id('id') }},
+        {{ normalized_email('email') }},
+        _erased_email_hash
     {{ having_customer_id('id') }}
 ),
 
@@ -30,19 +34,27 @@ customer_id_hashes as (
     from (select distinct customer_id from customer_keys) as ids
 ),
 
+customer_emails as (
+    -- a customer anonymized on its way in keeps its email's hash (macros/erasure_records.sql)
+    select
+        customer_id,
+        coalesce({{ salted_hash('email') }}, _erased_email_hash) as email_hash
+    from customer_keys
+),
+
 customer_email_owners as (
     -- an email shared by several customers resolves to the lowest id
     select
-        email,
+        email_hash,
         min(customer_id) as customer_id
-    from customer_keys
-    where email is not null
-    group by email
+    from customer_emails
+    where email_hash is not null
+    group by email_hash
 ),
 
 customer_email_hashes as (
     select
-        {{ salted_hash('customer_email_owners.email') }} as email_hash,
+        customer_email_owners.email_hash,
         customer_id_hashes.id_hash
     from customer_email_owners
     inner join customer_id_hashes
@@ -128,6 +140,8 @@ final as (
         case when ranked._is_valid then ranked.subject_id_hash end as subject_id_hash,
         case when ranked._is_valid then subject_emails.subject_email_hash end
             as subject_email_hash,
+        case when ranked._is_valid then ranked.request_id_hash end as request_id_hash,
+        case when ranked._is_valid then ranked.request_email_hash end as request_email_hash,
         ranked._is_valid and ranked.is_resolved as is_resolved,
         case when not ranked._is_valid then ranked.record end as record
     from ranked
