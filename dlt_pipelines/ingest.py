@@ -7,8 +7,9 @@ loadable come back as skipped, with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,22 @@ class IngestReport:
         for outcome in self.loaded:
             rows[outcome.table_name] += outcome.anonymized_lines
         return dict(rows)
+
+
+def combined_reports(first: IngestReport, then: IngestReport) -> IngestReport:
+    """One report for two ingests of one landing zone in the same run: ``then`` sees the
+    files ``first`` loaded as unchanged, and reports them as ``first`` did."""
+    loaded_first = {outcome.relative_path for outcome in first.loaded}
+    files = [
+        *first.loaded,
+        *(outcome for outcome in then.files if outcome.relative_path not in loaded_first),
+    ]
+    return IngestReport(
+        then.landing_root,
+        tuple(sorted(files, key=lambda outcome: outcome.relative_path)),
+        then.skipped,
+        (*first.load_ids, *then.load_ids),
+    )
 
 
 def check_warehouse_free(warehouse: Path) -> None:
@@ -210,6 +227,7 @@ def ingest_landing(
     duckdb_settings: dict[str, str] | None = None,
     erasure_salt: str | None = None,
     verify_checksums: bool = False,
+    tables: Collection[str] | None = None,
 ) -> IngestReport:
     """Load every new or changed file below ``landing_root`` into bronze.
 
@@ -219,12 +237,18 @@ def ingest_landing(
         on_plan: called once with the files that will be loaded.
         on_progress: called as lines are read (file, lines so far).
         duckdb_settings: extra DuckDB settings for the warehouse connection.
-        erasure_salt: the warehouse's erasure salt; with it, lines of subjects whose requests
-            came before their customer are anonymized too, not only those of erased ids.
+        erasure_salt: the warehouse's erasure salt; without it no line is anonymized on its
+            way in (the anonymized records and the subjects' hashes need it).
         verify_checksums: hash every landing file, also those unchanged on disk since they
             were last hashed (``checksums.py``).
+        tables: load only the files of these bronze tables (all when None); the others are
+            left for a later ingest and not reported.
     """
     scan = scan_landing(landing_root)
+    if tables is not None:
+        scan = dataclasses.replace(
+            scan, files=tuple(file for file in scan.files if file.table_name in tables)
+        )
     check_warehouse_free(warehouse)
     # The lines are read in a process of their own (extract_process.py), started now so that
     # its imports overlap the planning; this process loads the package it extracted.

@@ -39,6 +39,13 @@ class ErasureOutcome:
     rows_rewritten: dict[str, int] = field(default_factory=dict)
     file_rewritten: bool = False
 
+    def followed_by(self, later: ErasureOutcome) -> ErasureOutcome:
+        """This finalisation and a later one in the same run, as one."""
+        rows = dict(self.rows_rewritten)
+        for table, count in later.rows_rewritten.items():
+            rows[table] = rows.get(table, 0) + count
+        return ErasureOutcome(rows, self.file_rewritten or later.file_rewritten)
+
     @property
     def total_rows(self) -> int:
         """Bronze rows rewritten in all tables."""

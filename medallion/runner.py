@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from dlt_pipelines.ingest import IngestError, IngestReport, ingest_landing
+from dlt_pipelines.ingest import IngestError, IngestReport, combined_reports, ingest_landing
 from dlt_pipelines.kafka.ingest import ingest_kafka_dumps
 from dlt_pipelines.kafka.report import KafkaIngestReport
 from dlt_pipelines.landing import LandingZoneError
@@ -42,6 +42,7 @@ from medallion.erasure import ErasureError, ErasureOutcome, finalise_erasure
 from medallion.ingest_view import ingest_counts, kafka_counts
 from medallion.logs import log_step
 from medallion.record.drift_state import stage_rewrites
+from medallion.requests_first import RequestsFirst, apply_requests_first, requests_come_first
 from medallion.settings import (
     PROJECT_DIR,
     duckdb_memory_settings,
@@ -131,6 +132,8 @@ class RunResult:
     kafka: KafkaIngestReport | None = None
     dbt: DbtOutcome | None = None
     erasure: ErasureOutcome | None = None
+    # The first load's requests, loaded and applied before the other files (requests_first.py).
+    requests_first: RequestsFirst | None = None
     exports: ExportReport | None = None
     steps: list[StepTiming] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -216,6 +219,8 @@ def ingest_step_counts(result: RunResult) -> dict[str, object]:
         counts |= ingest_counts(result.ingest)
     if result.kafka is not None:
         counts |= kafka_counts(result.kafka)
+    if result.requests_first is not None and result.requests_first.erasure is not None:
+        counts["requests_first_rows_rewritten"] = result.requests_first.erasure.total_rows
     return counts
 
 
@@ -230,7 +235,6 @@ def _nothing_ingested(result: RunResult) -> bool:
 def run_pipeline(
     options: RunOptions,
     on_step: Callable[[str], None] | None = None,
-    ingest_hooks: dict[str, Callable[..., None]] | None = None,
 ) -> RunResult:
     """Run ingest, build, erasure finalisation and exports; never raises for pipeline errors."""
     result = RunResult(options=options, started_at=dt.datetime.now(dt.UTC))
@@ -242,15 +246,7 @@ def run_pipeline(
         selection = dbt_selection(options.plan, options.marts)
 
         steps.start("ingest")
-        result.ingest = ingest_landing(
-            options.landing,
-            options.warehouse,
-            duckdb_settings=settings,
-            erasure_salt=erasure_salt(options.warehouse),
-            # A full refresh trusts nothing it kept: every landing file is hashed again.
-            verify_checksums=options.full_refresh,
-            **(ingest_hooks or {}),
-        )
+        result.ingest = _ingest_landing(options, result, settings, limited)
         if options.kafka_dumps is not None:
             result.kafka = ingest_kafka_dumps(
                 options.kafka_dumps, options.warehouse, duckdb_settings=settings
@@ -293,6 +289,43 @@ def run_pipeline(
     return result
 
 
+def _ingest_landing(
+    options: RunOptions,
+    result: RunResult,
+    settings: dict[str, str],
+    limited: dict[str, str],
+) -> IngestReport:
+    """The landing zone's ingest; on a first load, its erasure requests first."""
+    salt = erasure_salt(options.warehouse)
+    try:
+        if requests_come_first(options.warehouse, options.landing, settings):
+            result.requests_first = apply_requests_first(
+                options.warehouse,
+                options.landing,
+                settings,
+                _rewrite_settings(limited),
+                salt,
+                {BRONZE_TESTED_THROUGH_ENV: ""},
+                verify_checksums=options.full_refresh,
+            )
+    except (duckdb.Error, OSError, ErasureError, RewriteError) as error:
+        raise StepFailed("applying the erasure requests first", error) from error
+    if result.requests_first is not None and result.requests_first.dbt_error:
+        # Not an error of the run: the build after the ingest lists and rewrites their rows.
+        logger.warning("erasure requests first: %s", result.requests_first.dbt_error)
+    report = ingest_landing(
+        options.landing,
+        options.warehouse,
+        duckdb_settings=settings,
+        erasure_salt=salt,
+        # A full refresh trusts nothing it kept: every landing file is hashed again.
+        verify_checksums=options.full_refresh,
+    )
+    if result.requests_first is None:
+        return report
+    return combined_reports(result.requests_first.ingest, report)
+
+
 def _build(
     options: RunOptions,
     result: RunResult,
@@ -303,7 +336,10 @@ def _build(
 ) -> None:
     """dbt build, erasure finalisation and exports; a step that cannot go on raises."""
     steps.start("dbt build")
-    dbt_args = [*selection, *(["--full-refresh"] if options.full_refresh else [])]
+    # After the requests were applied first, the incremental models they built hold the
+    # requests alone: the first build over the whole load rebuilds them from scratch.
+    full_refresh = options.full_refresh or result.requests_first is not None
+    dbt_args = [*selection, *(["--full-refresh"] if full_refresh else [])]
     tested_through = None
     if not options.full_refresh:
         try:
@@ -337,20 +373,18 @@ def _build(
     try:
         # Before the finaliser rewrites bronze rows: keeps the run record's drift counts true.
         stage_rewrites(options.warehouse, settings, PROJECT_DIR)
-        rewrite_settings: DuckDBConfig = {
-            **settings,
-            **duckdb_memory_settings(REWRITE_MEMORY_SHARE),
-        }
-        result.erasure = finalise_erasure(options.warehouse, rewrite_settings)
+        erasure = finalise_erasure(options.warehouse, _rewrite_settings(settings))
     except (duckdb.Error, OSError, ErasureError, RewriteError) as error:
         # The run must not look done while personal data of erased subjects remains.
         raise StepFailed("erasure finalisation", error) from error
     steps.end(
         counts={
-            "bronze_rows_rewritten": result.erasure.total_rows,
-            "file_rewritten": result.erasure.file_rewritten,
+            "bronze_rows_rewritten": erasure.total_rows,
+            "file_rewritten": erasure.file_rewritten,
         }
     )
+    first = result.requests_first.erasure if result.requests_first is not None else None
+    result.erasure = first.followed_by(erasure) if first is not None else erasure
 
     if options.exports:
         steps.start("exports")
@@ -368,6 +402,11 @@ def _build(
             },
         )
         result.errors.extend(f"export {mart.mart}: {mart.error}" for mart in failed)
+
+
+def _rewrite_settings(settings: dict[str, str]) -> DuckDBConfig:
+    """The erasure file rewrite's DuckDB settings: the run's, with its share of the memory."""
+    return {**settings, **duckdb_memory_settings(REWRITE_MEMORY_SHARE)}
 
 
 def _record_build_state(

@@ -100,11 +100,13 @@ def run_dbt(
     args: Sequence[str] = (),
     project_dir: Path = PROJECT_DIR,
     callbacks: Sequence[Callable[[EventMsg], None]] = (),
+    environment: Mapping[str, str] | None = None,
 ) -> DbtOutcome:
     """Invoke ``dbt <command>`` on the project with extra ``args``; never raises for dbt errors.
 
     ``project_dir`` holds the dbt project and its profiles.yml (tests use small fixtures).
     ``callbacks`` receive each of dbt's events as it happens, in the thread that fired it.
+    ``environment`` holds values the project reads with env_var(), set for this invocation.
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes ~1 s to import
 
@@ -119,7 +121,8 @@ def run_dbt(
         *args,
     ]
     try:
-        result = dbtRunner(callbacks=list(callbacks)).invoke(invocation)
+        with _environment(environment or {}):
+            result = dbtRunner(callbacks=list(callbacks)).invoke(invocation)
     finally:
         _release_duckdb()
     nodes: list[NodeResult] = []
@@ -160,11 +163,10 @@ def dbt_build(
     safety net for a pool that fills anyway. ``dbt retry`` reruns the failed and skipped
     nodes with the build's own arguments; every node keeps its last result.
     """
-    with _environment(environment or {}):
-        first = run_dbt("build", warehouse, args, project_dir)
-        if not any(OUT_OF_MEMORY in (node.message or "") for node in first.failed):
-            return first
-        retry = run_dbt("retry", warehouse, (), project_dir)
+    first = run_dbt("build", warehouse, args, project_dir, environment=environment)
+    if not any(OUT_OF_MEMORY in (node.message or "") for node in first.failed):
+        return first
+    retry = run_dbt("retry", warehouse, (), project_dir, environment=environment)
     if retry.error and not retry.nodes:
         return DbtOutcome(first.success, first.nodes, retry.error)
     latest = {node.unique_id: node for node in retry.nodes}

@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,21 +71,48 @@ def reference(reference_started: tuple[Place, subprocess.Popen[str]]) -> Place:
     return place
 
 
-def kill_during_dbt(place: Place, project: Path, landing: Path) -> str:
-    """Start a refresh, SIGKILL it once dbt has created a silver model; return its stderr."""
+def kill_during_dbt(place: Place, project: Path, landing: Path, in_build: bool = True) -> str:
+    """Start a refresh, SIGKILL it once dbt has created a silver model; return its stderr.
+
+    On a first load the ingest step runs dbt too, to apply the erasure requests first
+    (medallion/requests_first.py): ``in_build`` waits for the dbt build after the ingest
+    step's log line, else the kill comes in that first dbt run, inside the ingest step.
+    """
     process = place.popen(*refresh_args(landing), project=project)
+    assert process.stderr is not None
+    stderr_lines: list[str] = []
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            stderr_lines.append(line)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     dbt_log = place.workdir / "logs" / "dbt.log"
     deadline = time.monotonic() + 300
+    created_before_build: int | None = None
     try:
-        while not (dbt_log.is_file() and SILVER_CREATED.search(dbt_log.read_text())):
+        while True:
             assert process.poll() is None, "the refresh ended before dbt built silver"
             assert time.monotonic() < deadline, "dbt never built a silver model"
+            created = len(SILVER_CREATED.findall(dbt_log.read_text())) if dbt_log.is_file() else 0
+            if not in_build:
+                assert not any('"step": "ingest"' in line for line in list(stderr_lines))
+                if created:
+                    break
+            elif created_before_build is None:
+                if any('"step": "ingest"' in line for line in list(stderr_lines)):
+                    created_before_build = created
+            elif created > created_before_build:
+                break
             time.sleep(0.1)
         os.kill(process.pid, signal.SIGKILL)
     finally:
-        _, stderr = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        reader.join(timeout=60)
     assert process.returncode == -signal.SIGKILL
-    return stderr
+    return "".join(stderr_lines)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +125,19 @@ def interrupted(
     """Warehouse B after a refresh killed during its dbt step."""
     place = Place.under(root / "b")
     return place, kill_during_dbt(place, project, landing)
+
+
+@pytest.fixture(scope="module")
+def killed_applying_requests(
+    root: Path,
+    project: Path,
+    landing: Path,
+    reference_started: tuple[Place, subprocess.Popen[str]],
+) -> Place:
+    """Warehouse C after a refresh killed while it applied the erasure requests first."""
+    place = Place.under(root / "c")
+    kill_during_dbt(place, project, landing, in_build=False)
+    return place
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +210,25 @@ def test_the_next_refresh_completes_the_owed_build(
     silver_gold = place.row_counts(("silver", "gold"))
     assert silver_gold == reference.row_counts(("silver", "gold"))
     assert silver_gold["silver.slv_customers"] > 0
+
+
+def test_a_refresh_killed_applying_the_requests_first_is_completed(
+    killed_applying_requests: Place, project: Path, landing: Path, reference: Place
+) -> None:
+    place = killed_applying_requests
+    assert place.query("select count(*) from bronze.erasure_requests")[0][0] > 0
+    bronze = {
+        name
+        for (name,) in place.query(
+            "select table_name from information_schema.tables where table_schema = 'bronze'"
+        )
+    }
+    if "transactions" in bronze:  # killed before the ingest of the other files
+        assert place.query("select count(*) from bronze.transactions") == [(0,)]
+
+    worked = place.run(*refresh_args(landing), project=project)
+
+    assert worked.returncode == 0, worked.stderr[-4000:]
+    assert worked.record()["status"] == "success"
+    assert place.row_counts(("bronze",)) == reference.row_counts(("bronze",))
+    assert place.row_counts(("silver", "gold")) == reference.row_counts(("silver", "gold"))
