@@ -94,6 +94,12 @@ def record_metrics(record: dict[str, Any]) -> Iterator[Metric]:
         "table",
         erasure.get("bronze_rows_rewritten") or {},
     )
+    yield _by_label(
+        "medallion_rows_anonymized_on_ingest",
+        "Bronze rows of erased subjects the run's ingest loaded already anonymized, per table.",
+        "table",
+        record["loads"].get("rows_anonymized_this_run") or {},
+    )
     yield GaugeMetricFamily(
         "medallion_erasure_subjects",
         "Erasure subjects known to silver.",

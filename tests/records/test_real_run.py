@@ -129,7 +129,8 @@ def test_bronze_and_silver_counts_match_the_warehouse(first: Run) -> None:
     assert bronze == BRONZE_ROWS
     assert record["loads"]["rows_total"] == bronze
     assert record["loads"]["rows_this_run"] == bronze
-    assert len(record["loads"]["load_ids"]) == 1
+    # two loads: the erasure requests first (medallion/requests_first.py), then the rest
+    assert len(record["loads"]["load_ids"]) == 2
     reconciliation = {entry["entity"]: entry for entry in record["reconciliation"]}
     assert reconciliation.keys() == SILVER_MODELS.keys()
     for entity, model in SILVER_MODELS.items():
@@ -175,7 +176,11 @@ def test_erasure_is_accounted_for_without_personal_data(first: Run) -> None:
     assert erasure["rows_anonymized"]["silver_transactions"] == first.scalar(
         "select count(*) from silver.slv_transactions where is_erased"
     )
-    assert erasure["bronze_rows_rewritten"]["transactions"] == 282
+    # The requests were applied first: the ingest loaded the subjects' lines anonymized, so
+    # the finaliser rewrote the request lines alone.
+    assert erasure["bronze_rows_rewritten"] == {"erasure_requests": 24}
+    anonymized_on_ingest = first.record()["loads"]["rows_anonymized_this_run"]
+    assert (anonymized_on_ingest["customers"], anonymized_on_ingest["transactions"]) == (23, 282)
     assert first.record()["summary"]["erased_subjects"] == 23
 
 
@@ -281,7 +286,9 @@ def test_metrics_files(first: Run, second: Run) -> None:
     assert run_metrics[("medallion_run_status", (("status", "failed"),))] == 0
     assert run_metrics[("medallion_rows_loaded", (("table", "transactions"),))] == 10036
     assert run_metrics[("medallion_rows_quarantined", (("entity", "customers"),))] == 15
-    assert run_metrics[("medallion_rows_erased", (("table", "transactions"),))] == 282
+    assert run_metrics[("medallion_rows_erased", (("table", "erasure_requests"),))] == 24
+    anonymized = ("medallion_rows_anonymized_on_ingest", (("table", "transactions"),))
+    assert run_metrics[anonymized] == 282
     assert run_metrics[("medallion_test_failures", ())] == 0
     assert run_metrics[("medallion_run_duration_seconds", ())] > 0
     info = [key for key in latest if key[0] == "medallion_run_info"]
