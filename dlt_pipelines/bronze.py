@@ -323,14 +323,18 @@ def landing_lines(
     scratch = duckdb.connect(config={"threads": 2})
     if anonymizer is not None:
         anonymizer.install(scratch)
+
+    def classified(lines: _PendingLines) -> object:
+        """The pending lines of one table, classified, as an item for dlt."""
+        table = lines.classify(scratch, ingested_at, load_id, anonymizer)
+        return _with_table(table, lines.table_name, BRONZE_COLUMNS)
+
     try:
         for item in _customers_first(files):
-            if item.file.table_name != DECIDING_TABLE and DECIDING_TABLE in pending:
+            deciding = pending.get(DECIDING_TABLE)
+            if item.file.table_name != DECIDING_TABLE and deciding and deciding.batches:
                 # The customers' last lines are classified before any line they decide on.
-                deciding = pending.pop(DECIDING_TABLE)
-                if deciding.batches:
-                    table = deciding.classify(scratch, ingested_at, load_id, anonymizer)
-                    yield _with_table(table, DECIDING_TABLE, BRONZE_COLUMNS)
+                yield classified(deciding)
             lines_read = 0
             lines = pending.setdefault(item.file.table_name, _PendingLines(item.file.table_name))
             for batch in read_line_batches(item.file.path, item.read_state, batch_bytes):
@@ -339,8 +343,7 @@ def landing_lines(
                 if on_progress is not None:
                     on_progress(item, lines_read)
                 if lines.nbytes >= batch_bytes:
-                    table = lines.classify(scratch, ingested_at, load_id, anonymizer)
-                    yield _with_table(table, lines.table_name, BRONZE_COLUMNS)
+                    yield classified(lines)
             if item.read_state.sha256 != item.sha256:
                 raise FileChangedWhileReading(
                     f"{item.file.relative_path}: the file changed while it was being loaded"
@@ -349,8 +352,7 @@ def landing_lines(
                 on_progress(item, lines_read)
         for table_name in sorted(pending):
             if pending[table_name].batches:
-                table = pending[table_name].classify(scratch, ingested_at, load_id, anonymizer)
-                yield _with_table(table, table_name, BRONZE_COLUMNS)
+                yield classified(pending[table_name])
         for table_name in sorted(set(ENTITY_TABLES.values()) - set(pending)):
             # No lines for this table in this load: still create it (a no-op once it exists).
             # An empty Arrow table, not dlt's materialize marker: that one goes through the

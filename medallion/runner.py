@@ -246,7 +246,7 @@ def run_pipeline(
         selection = dbt_selection(options.plan, options.marts)
 
         steps.start("ingest")
-        result.ingest = _ingest_landing(options, result, settings, limited)
+        result.ingest = _ingest_landing(options, result, settings)
         if options.kafka_dumps is not None:
             result.kafka = ingest_kafka_dumps(
                 options.kafka_dumps, options.warehouse, duckdb_settings=settings
@@ -290,10 +290,7 @@ def run_pipeline(
 
 
 def _ingest_landing(
-    options: RunOptions,
-    result: RunResult,
-    settings: dict[str, str],
-    limited: dict[str, str],
+    options: RunOptions, result: RunResult, settings: dict[str, str]
 ) -> IngestReport:
     """The landing zone's ingest; on a first load, its erasure requests first."""
     salt = erasure_salt(options.warehouse)
@@ -303,7 +300,7 @@ def _ingest_landing(
                 options.warehouse,
                 options.landing,
                 settings,
-                _rewrite_settings(limited),
+                _rewrite_settings(settings),
                 salt,
                 {BRONZE_TESTED_THROUGH_ENV: ""},
                 verify_checksums=options.full_refresh,

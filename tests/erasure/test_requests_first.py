@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
+from tests.gold.helpers import demo_landing
 
 pytestmark = pytest.mark.slow
 
@@ -69,19 +70,7 @@ def audit(built: Built) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("requests_first") / "landing"
-    run_cli(
-        "demo",
-        "--out",
-        str(folder),
-        "--days",
-        "5",
-        "--transactions",
-        "200000",
-        "--seed",
-        "11",
-        warehouse=folder.parent / "unused.duckdb",
-    )
-    return folder
+    return demo_landing(folder, transactions=200_000, days=5, seed=11)
 
 
 @pytest.fixture(scope="module")

@@ -109,16 +109,20 @@ def build_warehouse(
     return build
 
 
-def demo_landing(folder: Path, transactions: int = 1500) -> Path:
-    """A generated landing zone (``medallion demo``; seeded, bad input included)."""
+def demo_landing(
+    folder: Path, transactions: int = 1500, days: int = 3, seed: int | None = None
+) -> Path:
+    """A generated landing zone (``medallion demo``; seeded, bad input included); ``seed``
+    None keeps the generator's default seed."""
     run_cli(
         "demo",
         "--out",
         str(folder),
         "--days",
-        "3",
+        str(days),
         "--transactions",
         str(transactions),
+        *(["--seed", str(seed)] if seed is not None else []),
         warehouse=folder.parent / "unused.duckdb",
     )
     return folder

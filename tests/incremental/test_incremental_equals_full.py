@@ -25,7 +25,7 @@ from medallion.erasure import finalise_erasure
 from medallion.exports import ExportReport, publish_exports
 from medallion.exports.stamps import STAMPS_NAME
 from tests.conftest import run_cli
-from tests.gold.helpers import run_dbt
+from tests.gold.helpers import demo_landing, run_dbt
 from tests.incremental.deliveries import land, plan_deliveries
 
 pytestmark = pytest.mark.slow
@@ -124,20 +124,7 @@ def play(zone: Path, root: Path, seed: int) -> Outcome:
 @pytest.fixture(scope="module")
 def zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated landing zone (bad input, duplicates and erasure requests included)."""
-    folder = tmp_path_factory.mktemp("zone") / "landing"
-    run_cli(
-        "demo",
-        "--out",
-        str(folder),
-        "--days",
-        "2",
-        "--transactions",
-        "300",
-        "--seed",
-        "7",
-        warehouse=folder.parent / "unused.duckdb",
-    )
-    return folder
+    return demo_landing(tmp_path_factory.mktemp("zone") / "landing", 300, days=2, seed=7)
 
 
 @pytest.fixture(scope="module", params=SEEDS)
