@@ -6,15 +6,62 @@
 
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id. Affected ids: those
-    of slv_transactions rows written since this model's last batch, and those with a line whose
-    product changed in the catalogue (price, or valid / quarantined) since it was stored.
+    of slv_transactions rows written since this model's last batch (read by the stamp, a filter
+    the scan prunes with), and those with a line whose product changed in the catalogue (price,
+    or valid / quarantined) since it was stored (looked up by id, only when there are any).
 -#}
+
+{%- if is_incremental() %}
+    {%- set repriced_ids -%}
+        with stored_products as (
+            select distinct
+                sku,
+                catalogue_price,
+                is_product_quarantined
+            from {{ this }}
+        ),
+
+        products as (
+            select * from {{ ref('slv_products') }}
+        ),
+
+        changed_skus as (
+            select stored_products.sku
+            from stored_products
+            left join products
+                on stored_products.sku = products.sku
+            where
+                stored_products.is_product_quarantined <> (products.sku is null)
+                or stored_products.catalogue_price is distinct from products.price
+        )
+
+        select stored.transaction_id
+        from {{ this }} as stored
+        inner join changed_skus
+            on stored.sku = changed_skus.sku
+    {%- endset -%}
+    {%- set any_repriced = returns_rows(repriced_ids) -%}
+{%- endif %}
 
 -- depends_on: {{ ref('int_transactions__checked') }}
 with transactions as (
     select * from {{ ref('slv_transactions') }}
+    {%- if is_incremental() %}
+        where _batch_at > {{ batch_watermark_literal() }}
+    {%- endif %}
 ),
 
+{% if is_incremental() and any_repriced %}
+    repriced_transactions as ( -- noqa: ST03
+        select * from {{ ref('slv_transactions') }}
+        where
+            _batch_at <= {{ batch_watermark_literal() }}
+            and transaction_id in (
+                {{ repriced_ids | indent(16) }}
+            )
+    ),
+
+{% endif %}
 transaction_lines as (
     select * from {{ ref('int_transaction_lines') }}
 ),
@@ -23,53 +70,19 @@ products as (
     select * from {{ ref('slv_products') }}
 ),
 
-{% if is_incremental() %}
-    -- one import per use, never one CTE read twice (macros/incremental.sql)
-    new_transactions as (
-        {{ keys_written_since_last_batch(ref('slv_transactions'), 'transaction_id') }}
-    ),
+scoped_transactions as (
+    select * from transactions
+    {%- if is_incremental() and any_repriced %}
+        union all
+        select * from repriced_transactions
+    {%- endif %}
+),
 
-    stored_lines as (
-        select * from {{ this }}
-    ),
-
-    previous as (
-        select * from {{ this }}
-    ),
-
-    stored_products as (
-        select distinct
-            sku,
-            catalogue_price,
-            is_product_quarantined
-        from stored_lines
-    ),
-
-    changed_skus as (
-        select stored_products.sku
-        from stored_products
-        left join products
-            on stored_products.sku = products.sku
-        where
-            stored_products.is_product_quarantined <> (products.sku is null)
-            or stored_products.catalogue_price is distinct from products.price
-    ),
-
-    affected_ids as (
-        select transaction_id from new_transactions
-        union
-        select previous.transaction_id
-        from previous
-        inner join changed_skus
-            on previous.sku = changed_skus.sku
-    ),
-
-{% endif %}
 current_lines as (
     -- the lines of the bronze row each silver transaction was taken from
     select
-        transactions.transaction_id,
-        transactions.transaction_time,
+        scoped_transactions.transaction_id,
+        scoped_transactions.transaction_time,
         transaction_lines.line_position,
         transaction_lines.sku,
         transaction_lines.quantity,
@@ -79,10 +92,9 @@ current_lines as (
         transaction_lines._source_file,
         transaction_lines._file_sha256,
         transaction_lines._line_number
-    from transactions
+    from scoped_transactions
     inner join transaction_lines
-        on {{ lineage_match('transactions', 'transaction_lines') }}
-    {{ only_affected('transactions.transaction_id') }}
+        on {{ lineage_match('scoped_transactions', 'transaction_lines') }}
 ),
 
 priced as (

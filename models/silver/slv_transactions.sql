@@ -15,53 +15,36 @@
     from every day in each refresh at 10M lines, and so every day of the daily marts.
 -#}
 
-with checked as (
-    select * from {{ ref('int_transactions__checked') }}
-),
-
-transaction_lines as (
-    select * from {{ ref('int_transaction_lines') }}
-),
-
-customers as (
-    select * from {{ ref('slv_customers') }}
-),
-
-products as (
-    select * from {{ ref('slv_products') }}
-),
-
-{% if is_incremental() %}
-    -- one import per use, never one CTE read twice (macros/incremental.sql)
-    new_checked as (
-        select transaction_id from {{ ref('int_transactions__checked') }}
-        where _batch_at > {{ batch_watermark() }} and transaction_id is not null
-    ),
-
-    previous_flagged as (
-        select * from {{ this }}
-        where has_quarantined_product or is_customer_quarantined
-    ),
-
-{% endif %}
-quarantined_product_lines as (
-    -- bronze rows with a line whose product is in bronze but has no valid version (unknown
-    -- ones are errors), keyed by file hash and line number (macros/lineage.sql); read from all
-    -- lines so current_transactions is read once (a CTE read twice is materialized; this one
-    -- is small)
+{#- bronze rows with a line whose product is in bronze but has no valid version (unknown ones
+    are errors), keyed by file hash and line number (macros/lineage.sql): from all lines, here
+    and in the look-up of reopened ids below -#}
+{%- set quarantined_product_lines_query -%}
     select distinct
         {{ lineage_file_hash('transaction_lines') }} as _file_hash,
         transaction_lines._line_number
-    from transaction_lines
-    left join products
+    from {{ ref('int_transaction_lines') }} as transaction_lines
+    left join {{ ref('slv_products') }} as products
         on transaction_lines.sku = products.sku
     where transaction_lines.is_known_product and products.sku is null
-),
+{%- endset -%}
 
-{% if is_incremental() %}
-    affected_ids as (
-        select transaction_id from new_checked
-        union
+{%- if is_incremental() %}
+    {#- stored ids whose customer or product became valid: looked up by id only when there are
+        any (macros/incremental.sql, returns_rows) -#}
+    {%- set reopened_ids -%}
+        with previous_flagged as (
+            select * from {{ this }}
+            where has_quarantined_product or is_customer_quarantined
+        ),
+
+        quarantined_product_lines as (
+            {{ quarantined_product_lines_query }}
+        ),
+
+        customers as (
+            select * from {{ ref('slv_customers') }}
+        )
+
         select previous_flagged.transaction_id
         from previous_flagged
         left join quarantined_product_lines
@@ -77,14 +60,50 @@ quarantined_product_lines as (
                 previous_flagged.is_customer_quarantined
                 and previous_flagged.customer_id in (select customers.customer_id from customers)
             )
+    {%- endset -%}
+    {%- set any_reopened = returns_rows(reopened_ids) -%}
+{%- endif %}
+
+with checked as (
+    -- the current rows; in an incremental run those written since this model's last batch (a
+    -- filter the scan prunes with: an upstream batch stamps every row of the ids it wrote)
+    select * from {{ ref('int_transactions__checked') }}
+    where
+        _row_status = 'current'
+        {%- if is_incremental() %}
+            and _batch_at > {{ batch_watermark_literal() }}
+            and transaction_id is not null
+        {%- endif %}
+),
+
+{% if is_incremental() and any_reopened %}
+    reopened as ( -- noqa: ST03
+        select * from {{ ref('int_transactions__checked') }}
+        where
+            _row_status = 'current'
+            and _batch_at <= {{ batch_watermark_literal() }}
+            and transaction_id in (
+                {{ reopened_ids | indent(16) }}
+            )
     ),
 
 {% endif %}
+customers as (
+    select * from {{ ref('slv_customers') }}
+),
+
+quarantined_product_lines as (
+    -- read from all lines so that current_transactions is read once (a CTE read twice is
+    -- materialized; this one is small)
+    {{ quarantined_product_lines_query | indent(4) }}
+),
+
 current_transactions as (
     select * from checked
-    where
-        _row_status = 'current'
-        {{ only_affected('transaction_id', keyword='and') }}
+    {%- if is_incremental() and any_reopened %}
+        union all
+        select * from reopened
+    {%- endif %}
 ),
 
 flagged as (

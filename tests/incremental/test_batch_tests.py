@@ -76,3 +76,32 @@ def test_dbt_test_checks_every_row(built: Build, tmp_path: Path) -> None:
     assert BATCH_FILTER not in compiled_test(
         tmp_path / "target", "unique_fct_orders_transaction_id"
     )
+
+
+def test_a_null_in_any_column_of_a_not_null_columns_test_fails_it(
+    built: Build, tmp_path: Path
+) -> None:
+    """One ``not_null_columns`` test stands for a ``not_null`` test per column
+    (macros/tests/not_null_columns.sql): a null in the last of its columns fails it."""
+    [tested] = [
+        node["test_metadata"]["kwargs"]["columns"]
+        for node in built.manifest()["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("attached_node") == "model.medallion.slv_transactions"
+        and node.get("test_metadata", {}).get("name") == "not_null_columns"
+    ]
+    column = tested[-1]
+    with duckdb.connect(str(built.warehouse)) as con:
+        con.execute(
+            f"update silver.slv_transactions set {column} = null "
+            "where transaction_id = (select min(transaction_id) from silver.slv_transactions)"
+        )
+    result = run_dbt(
+        "test",
+        "--select",
+        "slv_transactions,test_name:not_null_columns",
+        warehouse=built.warehouse,
+        workdir=tmp_path,
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "FAIL 1 not_null_columns_slv_transactions" in result.stdout, result.stdout[-3000:]
