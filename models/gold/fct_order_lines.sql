@@ -11,78 +11,128 @@
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
     slv_transaction_lines and fct_orders rows written since this model's last batch, and those
-    with a line whose product category changed since it was stored. Join sides pinned in
-    incremental runs (macros/join_sides.sql): DuckDB built its hash table from all 30M order
-    lines to probe it with the affected ids (10.7 s and 1.4 GB spilled at a 1.2 GB limit after a
-    1,000-request erasure; pinned 2.8 s, nothing spilled).
+    with a line whose product category changed since it was stored. The rows of each batch are
+    read by their stamp (a filter the scan prunes with; every row of an id written is stamped);
+    the ids in one batch and not the other, and those of a category change, are looked up by
+    id, only when there are any. Join sides pinned in incremental runs
+    (macros/join_sides.sql): DuckDB built its hash table from all 30M order lines to probe it
+    with the affected ids (10.7 s and 1.4 GB spilled at a 1.2 GB limit after a 1,000-request
+    erasure; pinned 2.8 s, nothing spilled).
 -#}
 
+{%- if is_incremental() %}
+    {%- set watermark = batch_watermark_literal() -%}
+    {%- set other_ids -%}
+        with batch_line_ids as (
+            select transaction_id from {{ ref('slv_transaction_lines') }}
+            where _batch_at > {{ watermark }}
+        ),
+
+        batch_order_ids as (
+            select transaction_id from {{ ref('fct_orders') }}
+            where _batch_at > {{ watermark }}
+        ),
+
+        stored_categories as (
+            select distinct
+                sku,
+                product_category
+            from {{ this }}
+        ),
+
+        products as (
+            select * from {{ ref('dim_products') }}
+        ),
+
+        changed_skus as (
+            select stored_categories.sku
+            from stored_categories
+            left join products
+                on stored_categories.sku = products.sku
+            where stored_categories.product_category is distinct from products.category
+        ),
+
+        recategorized_ids as (
+            select stored.transaction_id
+            from {{ this }} as stored
+            inner join changed_skus
+                on stored.sku = changed_skus.sku
+        ),
+
+        lines_only as (
+            select transaction_id from batch_line_ids
+            except
+            select transaction_id from batch_order_ids
+        ),
+
+        orders_only as (
+            select transaction_id from batch_order_ids
+            except
+            select transaction_id from batch_line_ids
+        )
+
+        select transaction_id from lines_only
+        union
+        select transaction_id from orders_only
+        union
+        select transaction_id from recategorized_ids
+    {%- endset -%}
+    {%- set any_other = returns_rows(other_ids) -%}
+{%- endif %}
+
 -- depends_on: {{ ref('int_transactions__checked') }}
-with all_transaction_lines as (
+with batch_transaction_lines as (
     select * from {{ ref('slv_transaction_lines') }}
+    {%- if is_incremental() %}
+        where _batch_at > {{ watermark }}
+    {%- endif %}
 ),
 
-all_orders as (
+batch_orders as (
     select * from {{ ref('fct_orders') }}
+    {%- if is_incremental() %}
+        where _batch_at > {{ watermark }}
+    {%- endif %}
 ),
 
-products as (
-    select * from {{ ref('dim_products') }}
-),
-
-{% if is_incremental() %}
-    -- one import per use, never one CTE read twice (macros/incremental.sql)
-    new_transaction_lines as (
-        {{ keys_written_since_last_batch(ref('slv_transaction_lines'), 'transaction_id') }}
+{% if is_incremental() and any_other %}
+    other_transaction_lines as ( -- noqa: ST03
+        select * from {{ ref('slv_transaction_lines') }}
+        where
+            _batch_at <= {{ watermark }}
+            and transaction_id in (
+                {{ other_ids | indent(16) }}
+            )
     ),
 
-    new_orders as (
-        {{ keys_written_since_last_batch(ref('fct_orders'), 'transaction_id') }}
-    ),
-
-    stored_lines as (
-        select * from {{ this }}
-    ),
-
-    previous as (
-        select * from {{ this }}
-    ),
-
-    stored_categories as (
-        select distinct
-            sku,
-            product_category
-        from stored_lines
-    ),
-
-    changed_skus as (
-        select stored_categories.sku
-        from stored_categories
-        left join products
-            on stored_categories.sku = products.sku
-        where stored_categories.product_category is distinct from products.category
-    ),
-
-    affected_ids as (
-        select transaction_id from new_transaction_lines
-        union
-        select transaction_id from new_orders
-        union
-        select previous.transaction_id
-        from previous
-        inner join changed_skus
-            on previous.sku = changed_skus.sku
+    other_orders as ( -- noqa: ST03
+        select * from {{ ref('fct_orders') }}
+        where
+            _batch_at <= {{ watermark }}
+            and transaction_id in (
+                {{ other_ids | indent(16) }}
+            )
     ),
 
 {% endif %}
 transaction_lines as (
-    select * from all_transaction_lines
-    {{ only_affected('transaction_id') }}
+    select * from batch_transaction_lines
+    {%- if is_incremental() and any_other %}
+        union all
+        select * from other_transaction_lines
+    {%- endif %}
 ),
 
 orders as (
-    select * from all_orders
-    {{ only_affected('transaction_id') }}
+    select * from batch_orders
+    {%- if is_incremental() and any_other %}
+        union all
+        select * from other_orders
+    {%- endif %}
+),
+
+products as (
+    select * from {{ ref('dim_products') }}
 ),
 
 final as (

@@ -7,42 +7,83 @@
 {#-
     Incremental (macros/incremental.sql), delete+insert by transaction_id: the ids of
     slv_transactions and slv_transaction_lines rows written since this model's last batch.
+    Each is read by its stamp (a filter the scan prunes with): slv_transaction_lines rewrites
+    every line of an id it writes, and every id of a slv_transactions batch. A transaction or
+    its lines missing from the other's batch (lines repriced by a catalogue change; an order
+    without lines) are looked up by id, only when there are any.
 -#}
 
+{%- if is_incremental() %}
+    {%- set watermark = batch_watermark_literal() -%}
+    {%- set lines_only_ids -%}
+        select transaction_id from {{ ref('slv_transaction_lines') }}
+        where _batch_at > {{ watermark }}
+        except
+        select transaction_id from {{ ref('slv_transactions') }}
+        where _batch_at > {{ watermark }}
+    {%- endset -%}
+    {%- set transactions_only_ids -%}
+        select transaction_id from {{ ref('slv_transactions') }}
+        where _batch_at > {{ watermark }}
+        except
+        select transaction_id from {{ ref('slv_transaction_lines') }}
+        where _batch_at > {{ watermark }}
+    {%- endset -%}
+    {%- set any_lines_only = returns_rows(lines_only_ids) -%}
+    {%- set any_transactions_only = returns_rows(transactions_only_ids) -%}
+{%- endif %}
+
 -- depends_on: {{ ref('int_transactions__checked') }}
-with all_transactions as (
+with batch_transactions as (
     select * from {{ ref('slv_transactions') }}
+    {%- if is_incremental() %}
+        where _batch_at > {{ watermark }}
+    {%- endif %}
 ),
 
-all_transaction_lines as (
+batch_transaction_lines as (
     select * from {{ ref('slv_transaction_lines') }}
+    {%- if is_incremental() %}
+        where _batch_at > {{ watermark }}
+    {%- endif %}
 ),
 
-{% if is_incremental() %}
-    -- one import per use, never one CTE read twice (macros/incremental.sql)
-    new_transactions as (
-        {{ keys_written_since_last_batch(ref('slv_transactions'), 'transaction_id') }}
+{% if is_incremental() and any_lines_only %}
+    transactions_of_lines as ( -- noqa: ST03
+        select * from {{ ref('slv_transactions') }}
+        where
+            _batch_at <= {{ watermark }}
+            and transaction_id in (
+                {{ lines_only_ids | indent(16) }}
+            )
     ),
 
-    new_transaction_lines as (
-        {{ keys_written_since_last_batch(ref('slv_transaction_lines'), 'transaction_id') }}
-    ),
-
-    affected_ids as (
-        select transaction_id from new_transactions
-        union
-        select transaction_id from new_transaction_lines
+{% endif %}
+{% if is_incremental() and any_transactions_only %}
+    lines_of_transactions as ( -- noqa: ST03
+        select * from {{ ref('slv_transaction_lines') }}
+        where
+            _batch_at <= {{ watermark }}
+            and transaction_id in (
+                {{ transactions_only_ids | indent(16) }}
+            )
     ),
 
 {% endif %}
 transactions as (
-    select * from all_transactions
-    {{ only_affected('transaction_id') }}
+    select * from batch_transactions
+    {%- if is_incremental() and any_lines_only %}
+        union all
+        select * from transactions_of_lines
+    {%- endif %}
 ),
 
 transaction_lines as (
-    select * from all_transaction_lines
-    {{ only_affected('transaction_id') }}
+    select * from batch_transaction_lines
+    {%- if is_incremental() and any_transactions_only %}
+        union all
+        select * from lines_of_transactions
+    {%- endif %}
 ),
 
 units_per_order as (
