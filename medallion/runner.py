@@ -33,6 +33,7 @@ from dlt_pipelines.landing import LandingZoneError
 from medallion.build_state import (
     BronzeState,
     BuildState,
+    built_with_code,
     covering_build,
     current_bronze,
     record_build,
@@ -338,11 +339,17 @@ def _build(
     full_refresh = options.full_refresh or result.requests_first is not None
     dbt_args = [*selection, *(["--full-refresh"] if full_refresh else [])]
     tested_through = None
-    if not options.full_refresh:
-        try:
+    try:
+        if not options.full_refresh:
             tested_through = tested_bronze_through(options.warehouse, settings, code)
-        except duckdb.Error as error:
-            raise StepFailed("reading the build state", error) from error
+        new_code = not built_with_code(options.warehouse, settings, code)
+    except duckdb.Error as error:
+        raise StepFailed("reading the build state", error) from error
+    if new_code:
+        # Parsed whole after a change of code: dbt's partial parsing drops the YAML-defined
+        # snapshot after a macro changed (dbt-core #10903), and the price history would
+        # silently stop (tests/refresh/test_code_change_parse.py).
+        dbt_args.append("--no-partial-parse")
     # Tests of bronze keep to the loads no successful build has tested yet
     # (macros/tests/where_batch.sql); bronze rows never change except by erasure. Always set,
     # empty for "none", so that a value in the caller's environment cannot stand in.
