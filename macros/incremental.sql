@@ -86,8 +86,8 @@
     {%- if not execute -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set result = run_query('select exists (' ~ query ~ ')') -%}
-    {{ return(result.rows[0][0]) }}
+    {%- set result = run_query('select 1 from (' ~ query ~ ') as probe limit 1') -%}
+    {{ return(result.rows | length > 0) }}
 {%- endmacro %}
 
 
