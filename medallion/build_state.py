@@ -149,8 +149,7 @@ def covering_build(
 def built_with_code(warehouse: Path, config: dict[str, str], code_sha256: str) -> bool:
     """True when a successful build (of any selection) ran this very code on the warehouse."""
     return (
-        _latest_build(warehouse, config, lambda state: state.code_sha256 == code_sha256)
-        is not None
+        _latest_build(warehouse, config, lambda state: state.code_sha256 == code_sha256) is not None
     )
 
 
