@@ -146,22 +146,28 @@ def covering_build(
     )
 
 
-def built_with_code(warehouse: Path, config: dict[str, str], code_sha256: str) -> bool:
-    """True when a successful build (of any selection) ran this very code on the warehouse."""
-    return (
-        _latest_build(warehouse, config, lambda state: state.code_sha256 == code_sha256) is not None
+def builds_of_code(
+    warehouse: Path, config: dict[str, str], code_sha256: str
+) -> tuple[BuildState, ...]:
+    """The recorded successful builds (of any selection) that ran this very code on the
+    warehouse; none after a change of code (or when the file does not exist)."""
+    return tuple(
+        state for state in _recorded_builds(warehouse, config) if state.code_sha256 == code_sha256
     )
 
 
-def tested_bronze_through(warehouse: Path, config: dict[str, str], code_sha256: str) -> str | None:
+def tested_bronze_through(builds_of_this_code: Sequence[BuildState]) -> str | None:
     """The newest bronze load whose rows, and every older load's, passed a build's tests.
 
     That is the last load of the latest successful build of the whole project (no selection)
-    with this code: a build with a selection runs only some tests, and other code may test
-    differently. None when there is no such build (then a build tests every bronze row).
+    among ``builds_of_this_code`` (``builds_of_code``): a build with a selection runs only some
+    tests, and other code may test differently. None when there is no such build (then a build
+    tests every bronze row).
     """
-    latest = _latest_build(
-        warehouse, config, lambda state: not state.selection and state.code_sha256 == code_sha256
+    latest = max(
+        (state for state in builds_of_this_code if not state.selection),
+        key=lambda state: state.built_at,
+        default=None,
     )
     return None if latest is None else latest.bronze.last_load_id
 
@@ -170,11 +176,16 @@ def _latest_build(
     warehouse: Path, config: dict[str, str], keep: Callable[[BuildState], bool]
 ) -> BuildState | None:
     """The latest recorded build that ``keep`` accepts (none when the file does not exist)."""
-    if not warehouse.is_file():
-        return None
-    with open_warehouse(warehouse, config) as con:
-        states = read_states(con)
+    states = _recorded_builds(warehouse, config)
     return max(filter(keep, states), key=lambda state: state.built_at, default=None)
+
+
+def _recorded_builds(warehouse: Path, config: dict[str, str]) -> list[BuildState]:
+    """Every recorded build of the warehouse (none when the file does not exist)."""
+    if not warehouse.is_file():
+        return []
+    with open_warehouse(warehouse, config) as con:
+        return read_states(con)
 
 
 def record_build(warehouse: Path, config: dict[str, str], state: BuildState) -> None:

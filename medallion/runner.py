@@ -33,7 +33,7 @@ from dlt_pipelines.landing import LandingZoneError
 from medallion.build_state import (
     BronzeState,
     BuildState,
-    built_with_code,
+    builds_of_code,
     covering_build,
     current_bronze,
     record_build,
@@ -338,14 +338,12 @@ def _build(
     # requests alone: the first build over the whole load rebuilds them from scratch.
     full_refresh = options.full_refresh or result.requests_first is not None
     dbt_args = [*selection, *(["--full-refresh"] if full_refresh else [])]
-    tested_through = None
     try:
-        if not options.full_refresh:
-            tested_through = tested_bronze_through(options.warehouse, settings, code)
-        new_code = not built_with_code(options.warehouse, settings, code)
+        builds = builds_of_code(options.warehouse, settings, code)
     except duckdb.Error as error:
         raise StepFailed("reading the build state", error) from error
-    if new_code:
+    tested_through = None if options.full_refresh else tested_bronze_through(builds)
+    if not builds:
         # Parsed whole after a change of code: dbt's partial parsing drops the YAML-defined
         # snapshot after a macro changed (dbt-core #10903), and the price history would
         # silently stop (tests/refresh/test_code_change_parse.py).
