@@ -91,6 +91,33 @@
 {%- endmacro %}
 
 
+{#- The rows of `relation` a model reads (`where` narrows them): all of them in a full build
+    (`watermark` none); in an incremental run those stamped after `watermark` (the model's own
+    last batch, `batch_watermark_literal()`: a filter the scan prunes with), and, when
+    `look_up` (the answer of `returns_rows(ids)`), the older rows whose `key` is in the query
+    `ids`: a look-up by key for a rare reason, which DuckDB pays with a scan of every stored
+    row, so it is only written when it finds any. -#}
+{% macro stamped_rows(relation, watermark=none, ids=none, look_up=false, where=none,
+    key='transaction_id') -%}
+    {%- set narrowed = (where ~ ' and ') if where else '' -%}
+    {%- if watermark is none -%}
+        select * from {{ relation }}{{ (' where ' ~ where) if where else '' }}
+    {%- else -%}
+        select * from {{ relation }}
+        where {{ narrowed }}_batch_at > {{ watermark }} and {{ key }} is not null
+        {%- if look_up %}
+        union all
+        select * from {{ relation }}
+        where
+            {{ narrowed }}_batch_at <= {{ watermark }}
+            and {{ key }} in (
+                {{ ids | indent(16) }}
+            )
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- A dlt load id as a SQL string literal (a constant, so a filter on `_dlt_load_id` with it is
     pushed down to the bronze scan). Also used by macros/tests/where_batch.sql. -#}
 {% macro load_id_literal(load_id) -%}

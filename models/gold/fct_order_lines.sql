@@ -20,6 +20,7 @@
     erasure; pinned 2.8 s, nothing spilled).
 -#}
 
+{%- set watermark, other_ids, any_other = none, none, false -%}
 {%- if is_incremental() %}
     {%- set watermark = batch_watermark_literal() -%}
     {%- set other_ids -%}
@@ -81,54 +82,14 @@
 {%- endif %}
 
 -- depends_on: {{ ref('int_transactions__checked') }}
-with batch_transaction_lines as (
-    select * from {{ ref('slv_transaction_lines') }}
-    {%- if is_incremental() %}
-        where _batch_at > {{ watermark }}
-    {%- endif %}
-),
-
-batch_orders as (
-    select * from {{ ref('fct_orders') }}
-    {%- if is_incremental() %}
-        where _batch_at > {{ watermark }}
-    {%- endif %}
-),
-
-{% if is_incremental() and any_other %}
-    other_transaction_lines as ( -- noqa: ST03
-        select * from {{ ref('slv_transaction_lines') }}
-        where
-            _batch_at <= {{ watermark }}
-            and transaction_id in (
-                {{ other_ids | indent(16) }}
-            )
-    ),
-
-    other_orders as ( -- noqa: ST03
-        select * from {{ ref('fct_orders') }}
-        where
-            _batch_at <= {{ watermark }}
-            and transaction_id in (
-                {{ other_ids | indent(16) }}
-            )
-    ),
-
-{% endif %}
-transaction_lines as (
-    select * from batch_transaction_lines
-    {%- if is_incremental() and any_other %}
-        union all
-        select * from other_transaction_lines
-    {%- endif %}
+with transaction_lines as (
+    {{ stamped_rows(
+        ref('slv_transaction_lines'), watermark, ids=other_ids, look_up=any_other
+    ) | indent(4) }}
 ),
 
 orders as (
-    select * from batch_orders
-    {%- if is_incremental() and any_other %}
-        union all
-        select * from other_orders
-    {%- endif %}
+    {{ stamped_rows(ref('fct_orders'), watermark, ids=other_ids, look_up=any_other) | indent(4) }}
 ),
 
 products as (

@@ -13,6 +13,8 @@
     without lines) are looked up by id, only when there are any.
 -#}
 
+{%- set watermark, lines_only_ids, transactions_only_ids = none, none, none -%}
+{%- set any_lines_only, any_transactions_only = false, false -%}
 {%- if is_incremental() %}
     {%- set watermark = batch_watermark_literal() -%}
     {%- set lines_only_ids -%}
@@ -34,56 +36,17 @@
 {%- endif %}
 
 -- depends_on: {{ ref('int_transactions__checked') }}
-with batch_transactions as (
-    select * from {{ ref('slv_transactions') }}
-    {%- if is_incremental() %}
-        where _batch_at > {{ watermark }}
-    {%- endif %}
-),
-
-batch_transaction_lines as (
-    select * from {{ ref('slv_transaction_lines') }}
-    {%- if is_incremental() %}
-        where _batch_at > {{ watermark }}
-    {%- endif %}
-),
-
-{% if is_incremental() and any_lines_only %}
-    transactions_of_lines as ( -- noqa: ST03
-        select * from {{ ref('slv_transactions') }}
-        where
-            _batch_at <= {{ watermark }}
-            and transaction_id in (
-                {{ lines_only_ids | indent(16) }}
-            )
-    ),
-
-{% endif %}
-{% if is_incremental() and any_transactions_only %}
-    lines_of_transactions as ( -- noqa: ST03
-        select * from {{ ref('slv_transaction_lines') }}
-        where
-            _batch_at <= {{ watermark }}
-            and transaction_id in (
-                {{ transactions_only_ids | indent(16) }}
-            )
-    ),
-
-{% endif %}
-transactions as (
-    select * from batch_transactions
-    {%- if is_incremental() and any_lines_only %}
-        union all
-        select * from transactions_of_lines
-    {%- endif %}
+with transactions as (
+    {{ stamped_rows(
+        ref('slv_transactions'), watermark, ids=lines_only_ids, look_up=any_lines_only
+    ) | indent(4) }}
 ),
 
 transaction_lines as (
-    select * from batch_transaction_lines
-    {%- if is_incremental() and any_transactions_only %}
-        union all
-        select * from lines_of_transactions
-    {%- endif %}
+    {{ stamped_rows(
+        ref('slv_transaction_lines'), watermark,
+        ids=transactions_only_ids, look_up=any_transactions_only
+    ) | indent(4) }}
 ),
 
 units_per_order as (

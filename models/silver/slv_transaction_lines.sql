@@ -11,7 +11,9 @@
     or valid / quarantined) since it was stored (looked up by id, only when there are any).
 -#}
 
+{%- set watermark, repriced_ids, any_repriced = none, none, false -%}
 {%- if is_incremental() %}
+    {%- set watermark = batch_watermark_literal() -%}
     {%- set repriced_ids -%}
         with stored_products as (
             select distinct
@@ -44,38 +46,18 @@
 {%- endif %}
 
 -- depends_on: {{ ref('int_transactions__checked') }}
-with transactions as (
-    select * from {{ ref('slv_transactions') }}
-    {%- if is_incremental() %}
-        where _batch_at > {{ batch_watermark_literal() }}
-    {%- endif %}
+with scoped_transactions as (
+    {{ stamped_rows(
+        ref('slv_transactions'), watermark, ids=repriced_ids, look_up=any_repriced
+    ) | indent(4) }}
 ),
 
-{% if is_incremental() and any_repriced %}
-    repriced_transactions as ( -- noqa: ST03
-        select * from {{ ref('slv_transactions') }}
-        where
-            _batch_at <= {{ batch_watermark_literal() }}
-            and transaction_id in (
-                {{ repriced_ids | indent(16) }}
-            )
-    ),
-
-{% endif %}
 transaction_lines as (
     select * from {{ ref('int_transaction_lines') }}
 ),
 
 products as (
     select * from {{ ref('slv_products') }}
-),
-
-scoped_transactions as (
-    select * from transactions
-    {%- if is_incremental() and any_repriced %}
-        union all
-        select * from repriced_transactions
-    {%- endif %}
 ),
 
 current_lines as (

@@ -28,7 +28,9 @@
     where transaction_lines.is_known_product and products.sku is null
 {%- endset -%}
 
+{%- set watermark, reopened_ids, any_reopened = none, none, false -%}
 {%- if is_incremental() %}
+    {%- set watermark = batch_watermark_literal() -%}
     {#- stored ids whose customer or product became valid: looked up by id only when there are
         any (macros/incremental.sql, returns_rows) -#}
     {%- set reopened_ids -%}
@@ -64,30 +66,15 @@
     {%- set any_reopened = returns_rows(reopened_ids) -%}
 {%- endif %}
 
-with checked as (
-    -- the current rows; in an incremental run those written since this model's last batch (a
-    -- filter the scan prunes with: an upstream batch stamps every row of the ids it wrote)
-    select * from {{ ref('int_transactions__checked') }}
-    where
-        _row_status = 'current'
-        {%- if is_incremental() %}
-            and _batch_at > {{ batch_watermark_literal() }}
-            and transaction_id is not null
-        {%- endif %}
+-- the current rows; in an incremental run those written since this model's last batch (an
+-- upstream batch stamps every row of the ids it wrote) and the reopened ones
+with current_transactions as (
+    {{ stamped_rows(
+        ref('int_transactions__checked'), watermark, ids=reopened_ids, look_up=any_reopened,
+        where="_row_status = 'current'"
+    ) | indent(4) }}
 ),
 
-{% if is_incremental() and any_reopened %}
-    reopened as ( -- noqa: ST03
-        select * from {{ ref('int_transactions__checked') }}
-        where
-            _row_status = 'current'
-            and _batch_at <= {{ batch_watermark_literal() }}
-            and transaction_id in (
-                {{ reopened_ids | indent(16) }}
-            )
-    ),
-
-{% endif %}
 customers as (
     select * from {{ ref('slv_customers') }}
 ),
@@ -96,14 +83,6 @@ quarantined_product_lines as (
     -- read from all lines so that current_transactions is read once (a CTE read twice is
     -- materialized; this one is small)
     {{ quarantined_product_lines_query | indent(4) }}
-),
-
-current_transactions as (
-    select * from checked
-    {%- if is_incremental() and any_reopened %}
-        union all
-        select * from reopened
-    {%- endif %}
 ),
 
 flagged as (
