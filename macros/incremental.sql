@@ -222,6 +222,28 @@
 {%- endmacro %}
 
 
+{#- The rows of `order_lines` an incremental model keyed by order_date reads: all of them in a
+    full build, the lines of the days `order_days_to_rebuild` names in an incremental run. -#}
+{% macro order_lines_to_rebuild(order_lines) -%}
+    select * from {{ order_lines }}
+    {%- if is_incremental() %}
+    where order_date in (
+        {{ order_days_to_rebuild(order_lines) | indent(8) }}
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Post-hook of an incremental model keyed by order_date: delete the days no longer in
+    `order_lines` (a string that calls it, as for delete_vanished_keys). -#}
+{% macro delete_vanished_order_days(order_lines) -%}
+    {{ delete_vanished_keys(
+        'order_date',
+        'select distinct order_date from ' ~ order_lines ~ ' where order_date is not null',
+    ) }}
+{%- endmacro %}
+
+
 {#- A query of the order days an incremental model keyed by order_date rebuilds: the days of
     `order_lines` rows written since the model's last batch, and the days whose count of lines
     no longer matches the `order_lines` column the model stored (a re-delivered order that

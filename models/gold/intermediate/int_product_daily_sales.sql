@@ -1,11 +1,7 @@
 {{ config(
     materialized='incremental',
     unique_key='order_date',
-    post_hook="{{ delete_vanished_keys(
-        'order_date',
-        'select distinct order_date from ' ~ ref('fct_order_lines')
-        ~ ' where order_date is not null',
-    ) }}",
+    post_hook="{{ delete_vanished_order_days(ref('fct_order_lines')) }}",
 ) }}
 
 {#-
@@ -17,21 +13,8 @@
     whose line count no longer matches).
 -#}
 
-with all_order_lines as (
-    select * from {{ ref('fct_order_lines') }}
-),
-
-{% if is_incremental() %}
-    affected_days as (
-        {{ order_days_to_rebuild(ref('fct_order_lines')) | indent(8) }}
-    ),
-
-{% endif %}
-order_lines as (
-    select * from all_order_lines
-    {%- if is_incremental() %}
-        where order_date in (select affected_days.order_date from affected_days)
-    {%- endif %}
+with order_lines as (
+    {{ order_lines_to_rebuild(ref('fct_order_lines')) | indent(4) }}
 ),
 
 daily as (
