@@ -1,4 +1,4 @@
-{#- The product attributes the price history tracks (snapshots/snp_product_prices.yml): no
+{#- The product attributes the price history tracks (snapshots/snp_product_prices.sql): no
     lineage columns, so a re-delivery of an unchanged product is not a change. -#}
 
 with products as (
