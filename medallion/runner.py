@@ -344,9 +344,10 @@ def _build(
         raise StepFailed("reading the build state", error) from error
     tested_through = None if options.full_refresh else tested_bronze_through(builds)
     if not builds:
-        # Parsed whole after a change of code: dbt's partial parsing drops the YAML-defined
-        # snapshot after a macro changed (dbt-core #10903), and the price history would
-        # silently stop (tests/refresh/test_code_change_parse.py).
+        # Parsed whole after a change of code: dbt's partial parsing has dropped nodes after a
+        # macro or YAML change (dbt-core #10903, a YAML-defined snapshot; the price history is
+        # a snapshot block since for that reason), so parse state left by other code is not
+        # trusted (tests/refresh/test_code_change_parse.py).
         dbt_args.append("--no-partial-parse")
     # Tests of bronze keep to the loads no successful build has tested yet
     # (macros/tests/where_batch.sql); bronze rows never change except by erasure. Always set,

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from medallion.erasure import finalise_erasure
@@ -27,6 +26,7 @@ from medallion.exports.stamps import STAMPS_NAME
 from tests.conftest import run_cli
 from tests.gold.helpers import demo_landing, run_dbt
 from tests.incremental.deliveries import land, plan_deliveries
+from tests.incremental.helpers import rows, table_content
 
 pytestmark = pytest.mark.slow
 
@@ -151,12 +151,6 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
     patch.undo()
 
 
-def rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
-    """The rows of ``sql``, read-only."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
 def test_incremental_and_full_refresh_exports_are_identical(outcome: Outcome) -> None:
     assert outcome.incremental_exports, "no export files"
     assert outcome.reused, "A's last export wrote every file again"
@@ -179,22 +173,9 @@ def test_incremental_and_full_refresh_exports_are_identical(outcome: Outcome) ->
 def test_incremental_and_full_refresh_rows_are_identical(
     outcome: Outcome, schema: str, table: str
 ) -> None:
-    def content(warehouse: Path) -> list[tuple[object, ...]]:
-        columns = [
-            str(row[0])
-            for row in rows(
-                warehouse,
-                "select column_name from information_schema.columns "
-                f"where table_schema = '{schema}' and table_name = '{table}' "
-                "and column_name <> '_batch_at' order by ordinal_position",
-            )
-        ]
-        select = ", ".join(f'"{column}"' for column in columns)
-        return sorted(rows(warehouse, f"select {select} from {schema}.{table}"), key=repr)
-
-    incremental = content(outcome.incremental)
+    incremental = table_content(outcome.incremental, schema, table)
     assert incremental, f"{schema}.{table} is empty"
-    assert incremental == content(outcome.full)
+    assert incremental == table_content(outcome.full, schema, table)
 
 
 def test_no_table_keeps_personal_data_of_an_erased_customer(outcome: Outcome) -> None:
