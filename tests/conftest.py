@@ -25,6 +25,21 @@ def real_dataset() -> Path:
     return REAL_DATASET
 
 
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A temporary folder of the test module's own, for its module-scoped fixtures."""
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(scope="module")
+def project(root: Path) -> Path:
+    """A copy of the project for the module's runs: its code stays the same while they run,
+    whatever happens to the checkout."""
+    from tests.gold.helpers import copy_project  # here: that module imports this one
+
+    return copy_project(root / "project")
+
+
 @pytest.fixture()
 def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh warehouse file for one test, exported as MEDALLION_WAREHOUSE."""

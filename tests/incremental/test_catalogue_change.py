@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from tests.gold.helpers import copy_project
 from tests.incremental.helpers import table_content
 from tests.refresh.helpers import Place, demo_landing, read_lines, write_lines
 
@@ -33,16 +32,6 @@ TABLES = (
     ("gold", "mart_daily_sales"),
     ("gold", "mart_product_performance"),
 )
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("catalogue_change")
-
-
-@pytest.fixture(scope="module")
-def project(root: Path) -> Path:
-    return copy_project(root / "project")
 
 
 def products_records(landing: Path) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.gold.helpers import copy_project
 from tests.refresh.helpers import Place, demo_landing, read_lines, write_lines
 
 pytestmark = pytest.mark.slow
@@ -37,16 +36,6 @@ def product_sku(line: str) -> object:
 
 def with_zero_price(line: str) -> str:
     return json.dumps({**json.loads(line), "price": "0.00"})
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("product_turns_valid")
-
-
-@pytest.fixture(scope="module")
-def project(root: Path) -> Path:
-    return copy_project(root / "project")
 
 
 def test_a_product_that_turns_valid_reaches_its_stored_transactions(

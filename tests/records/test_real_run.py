@@ -24,7 +24,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from medallion.docs_site import external_references
 from medallion.record.fingerprint import code_sha256
-from tests.gold.helpers import copy_project
 from tests.records.browser import open_page
 from tests.records.helpers import (
     Run,
@@ -45,17 +44,6 @@ SILVER_MODELS = {
     "transaction_lines": "slv_transaction_lines",
     "erasure_requests": "slv_erasure_requests",
 }
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("records_real")
-
-
-@pytest.fixture(scope="module")
-def project(root: Path) -> Path:
-    """A copy of the project to run: its code stays the same while both runs run."""
-    return copy_project(root / "project")
 
 
 @pytest.fixture(scope="module")

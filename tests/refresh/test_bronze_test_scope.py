@@ -16,7 +16,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.gold.helpers import copy_project
 from tests.refresh.helpers import Command, Place, demo_landing, read_lines, write_lines
 
 pytestmark = pytest.mark.slow
@@ -27,16 +26,6 @@ SOURCE_UNIQUE_TEST = (
     "source_unique_combination_bronze_transactions__source_file___file_sha256___line_number"
 )
 LOAD_FILTER = "_dlt_load_id > '"
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bronze_test_scope")
-
-
-@pytest.fixture(scope="module")
-def project(root: Path) -> Path:
-    return copy_project(root / "project")
 
 
 @pytest.fixture(scope="module")

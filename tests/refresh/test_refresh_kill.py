@@ -21,22 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gold.helpers import copy_project
 from tests.refresh.helpers import PLAN, Command, Place, demo_landing
 
 pytestmark = pytest.mark.slow
 
 SILVER_CREATED = re.compile(r"OK created sql \w+ model silver\.")
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("refresh_kill")
-
-
-@pytest.fixture(scope="module")
-def project(root: Path) -> Path:
-    return copy_project(root / "project")
 
 
 @pytest.fixture(scope="module")

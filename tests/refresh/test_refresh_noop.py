@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from tests.gold.helpers import copy_project
 from tests.refresh.helpers import (
     PLAN,
     TOPIC,
@@ -28,16 +27,6 @@ from tests.refresh.helpers import (
 pytestmark = pytest.mark.slow
 
 NOOP_SECONDS = 5.0
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("refresh_noop")
-
-
-@pytest.fixture(scope="module")
-def project(root: Path) -> Path:
-    return copy_project(root / "project")
 
 
 @pytest.fixture(scope="module")
