@@ -7,7 +7,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -23,6 +25,12 @@ def real_dataset() -> Path:
             pytest.fail(f"CI needs the real dataset at {REAL_DATASET}")
         pytest.skip(f"real dataset not found at {REAL_DATASET}")
     return REAL_DATASET
+
+
+def query_warehouse(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` on a read-only connection to ``warehouse``."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from tests.conftest import PROJECT_DIR, run_cli
+from tests.conftest import PROJECT_DIR, query_warehouse, run_cli
 
 DBT = Path(sys.executable).parent / "dbt"
 SALT = "test-salt"
@@ -60,8 +58,7 @@ class Build:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` on a read-only connection."""
-        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
+        return query_warehouse(self.warehouse, sql)
 
     def scalar(self, sql: str) -> Any:
         """The single value of ``sql``."""

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
-
-def rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
-    """The rows of ``sql``, read-only."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
+from tests.conftest import query_warehouse
 
 
 def table_content(warehouse: Path, schema: str, table: str) -> list[tuple[object, ...]]:
@@ -18,7 +12,7 @@ def table_content(warehouse: Path, schema: str, table: str) -> list[tuple[object
     in a fixed order: what an incremental refresh and a full refresh must agree on."""
     columns = [
         str(row[0])
-        for row in rows(
+        for row in query_warehouse(
             warehouse,
             "select column_name from information_schema.columns "
             f"where table_schema = '{schema}' and table_name = '{table}' "
@@ -26,4 +20,4 @@ def table_content(warehouse: Path, schema: str, table: str) -> list[tuple[object
         )
     ]
     select = ", ".join(f'"{column}"' for column in columns)
-    return sorted(rows(warehouse, f"select {select} from {schema}.{table}"), key=repr)
+    return sorted(query_warehouse(warehouse, f"select {select} from {schema}.{table}"), key=repr)

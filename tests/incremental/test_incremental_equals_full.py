@@ -23,10 +23,10 @@ import pytest
 from medallion.erasure import finalise_erasure
 from medallion.exports import ExportReport, publish_exports
 from medallion.exports.stamps import STAMPS_NAME
-from tests.conftest import run_cli
+from tests.conftest import query_warehouse, run_cli
 from tests.gold.helpers import demo_landing, run_dbt
 from tests.incremental.deliveries import land, plan_deliveries
-from tests.incremental.helpers import rows, table_content
+from tests.incremental.helpers import table_content
 
 pytestmark = pytest.mark.slow
 
@@ -179,12 +179,12 @@ def test_incremental_and_full_refresh_rows_are_identical(
 
 
 def test_no_table_keeps_personal_data_of_an_erased_customer(outcome: Outcome) -> None:
-    erased = rows(
+    erased = query_warehouse(
         outcome.incremental,
         "select distinct customer_id from silver.slv_customers where is_erased",
     )
     assert erased, "the sequence erased nobody"
-    tables = rows(
+    tables = query_warehouse(
         outcome.incremental,
         "select table_schema, table_name, column_name from information_schema.columns "
         "where table_schema in ('silver', 'gold') and column_name in "
@@ -194,7 +194,7 @@ def test_no_table_keeps_personal_data_of_an_erased_customer(outcome: Outcome) ->
     )
     assert tables
     for schema, table, column in tables:
-        leaked = rows(
+        leaked = query_warehouse(
             outcome.incremental,
             f'select count(*) from {schema}."{table}" where "{column}" is not null '
             "and customer_id in (select customer_id from silver.slv_customers where is_erased)",

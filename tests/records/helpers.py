@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 
 from medallion.record.schema import schema_errors
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, query_warehouse
 
 SALT = "test-salt"
 OUTPUT_DIR = PROJECT_DIR / "test-output" / "records"
@@ -56,8 +55,7 @@ class Run:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` on a read-only connection to the run's warehouse."""
-        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
+        return query_warehouse(self.warehouse, sql)
 
     def scalar(self, sql: str) -> Any:
         """The single value of ``sql``."""

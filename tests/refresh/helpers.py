@@ -20,6 +20,7 @@ import yaml
 
 from medallion.demo.streams.kcat import TopicMessage, assign_offsets, write_kcat_dump
 from medallion.record.schema import schema_errors
+from tests.conftest import query_warehouse
 from tests.records.helpers import environment, medallion
 
 TOPIC = "refresh_events"
@@ -71,8 +72,7 @@ class Place:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` on a read-only connection."""
-        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
+        return query_warehouse(self.warehouse, sql)
 
     def row_counts(self, schemas: tuple[str, ...]) -> dict[str, int]:
         """Rows of every base table of ``schemas`` (``schema.table`` -> rows)."""
