@@ -19,9 +19,14 @@
     checked then.
 -#}
 
-{#- SQL: the field is missing, JSON null, or a blank string. -#}
+{#- SQL: the field is missing, JSON null, or a blank string. Only a JSON string can be blank, so
+    nothing else is trimmed (a `case`: DuckDB evaluates both sides of an `and` in a select
+    list); trimming the text of every `purchases` object took 11 s at 10M transactions. -#}
 {% macro rule_missing(column) -%}
-    {{ return("nullif(trim(" ~ column ~ "_raw), '') is null") }}
+    {{ return(
+        'case when ' ~ column ~ "_json_type = 'string' then trim(" ~ column ~ "_raw) = '' else "
+        ~ column ~ '_raw is null end'
+    ) }}
 {%- endmacro %}
 
 
@@ -35,8 +40,8 @@
     counts as missing, not as a mismatch). -#}
 {% macro rule_not_matching(column, pattern) -%}
     {{ return(
-        '(' ~ rule_invalid(column) ~ ' or (nullif(trim(' ~ column ~ "), '') is not null and not "
-        ~ regex_full_match('trim(' ~ column ~ ')', pattern) ~ '))'
+        'case when ' ~ column ~ ' is null then ' ~ column ~ '_raw is not null else trim('
+        ~ column ~ ") <> '' and not " ~ regex_full_match('trim(' ~ column ~ ')', pattern) ~ ' end'
     ) }}
 {%- endmacro %}
 

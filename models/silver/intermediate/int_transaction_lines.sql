@@ -10,6 +10,8 @@
     Incremental (macros/incremental.sql), keyed by the bronze row: re-derives the lines of new
     bronze rows and of rows with a line whose product was unknown and is now in bronze (the only
     fact from outside the row; it can only turn from unknown to known).
+    Bronze is read through the bronze model's own SQL for the one field used (macros/bronze.sql):
+    the view extracts all twelve fields of every row, which took 8 s of a 10M-line full build.
 -#}
 {%- set fields = [
     {'path': '', 'column': 'line', 'type': 'object'},
@@ -19,11 +21,8 @@
     {'path': 'total', 'type': 'money'},
 ] -%}
 
-with transactions as (
-    select * from {{ ref('brz_transactions') }}
-),
-
-products as (
+-- depends_on: {{ ref('brz_transactions') }}
+with products as (
     select * from {{ ref('brz_products') }}
 ),
 
@@ -64,13 +63,11 @@ known_products as (
 
 {% endif %}
 scoped_transactions as (
-    select transactions.*
-    from
-        transactions
-    {%- if is_incremental() %}
-    inner join affected_rows
-        on {{ lineage_match('transactions', 'affected_rows') }}
-    {%- endif %}
+    {{ bronze_model(
+        'transactions', [{'path': 'purchases.products', 'type': 'array'}],
+        kafka_table='kafka_transactions', unknown_fields=false,
+        only_rows='affected_rows' if is_incremental() else none
+    ) | indent(4) }}
 ),
 
 element_lists as (
