@@ -142,18 +142,19 @@ def facts_sql(table: str, paths: list[str], row_filter: str = ALL_ROWS) -> str:
     once per shape, not once per row.
     """
     found = levels(paths)
+    # One parse per row: json_keys of a list of paths gives a list of key lists (null for a
+    # path that is not there). The record's own keys come first.
+    key_paths = ["$", *(level.json_path for level in found if level.json_path != "$")]
     raw, objects, facts = [], [], []
     for index, level in enumerate(found):
         path = sql_string(level.json_path)
         keys = f"keys_{index}"
-        raw.append(
-            ("top_keys" if level.json_path == "$" else f"json_keys(record, {path})")
-            + f" as raw_{index}"
-        )
-        # json_keys gives [] for a scalar or an array, so an empty list needs the type.
+        raw.append(f"key_lists[{key_paths.index(level.json_path) + 1}] as raw_{index}")
+        # json_keys gives [] for a scalar or an array, so an empty list needs the type; asked
+        # in a second branch, since DuckDB evaluates both sides of an `or` in a select list.
         objects.append(
-            f"case when len(raw_{index}) > 0 or json_type(record, {path}) = 'OBJECT' "
-            f"then raw_{index} end as {keys}"
+            f"case when len(raw_{index}) > 0 then raw_{index} "
+            f"when json_type(record, {path}) = 'OBJECT' then raw_{index} end as {keys}"
         )
         prefix = sql_string(level.prefix)
         facts.append(
@@ -174,12 +175,12 @@ with source_rows as (
         bronze_row._dlt_load_id as load_id,
         bronze_row._source_file as source_file,
         bronze_row.record,
-        json_keys(bronze_row.record) as top_keys
+        json_keys(bronze_row.record, {sql_strings(key_paths)}) as key_lists
     from {bronze_relation(table)} as bronze_row
     where bronze_row._is_valid_json and ({row_filter})
 ),
 raw_keys as (
-    select load_id, source_file, record, top_keys, {", ".join(raw)}
+    select load_id, source_file, record, key_lists[1] as top_keys, {", ".join(raw)}
     from source_rows
 ),
 objects as (
@@ -200,9 +201,10 @@ shape_facts as (
     from shapes
 ),
 facts as (
+    -- unnest skips empty lists; a filter on them would be pushed below the grouping, into
+    -- every row
     select load_id, source_file, row_count, unnest(facts, recursive := true)
     from shape_facts
-    where len(facts) > 0
 )
 select load_id, source_file, level, kind, field, sum(row_count)::bigint as rows
 from facts
