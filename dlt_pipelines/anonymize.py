@@ -114,14 +114,18 @@ class ErasureAnonymizer:
         scratch.execute(f"set variable {SALT_VARIABLE} = ?", [self.salt])
 
     def _erased_condition(self, table_name: str) -> str:
-        """SQL: the line (``line``, its ``customer_key``) is of an erased customer."""
+        """SQL: the line (``line``, its ``customer_key``) is of an erased customer; never for a
+        line without a customer key. The first two conditions are null for a null key: no test
+        of the key of its own, since DuckDB then evaluated the key's expression once more per
+        use."""
         conditions = [
             "customer_key in (select value from erased_customer_ids)",
             f"{HASH_MACRO}(customer_key) in (select value from subject_id_hashes)",
         ]
         if table_name == "customers":
             conditions.append(
-                f"{HASH_MACRO}({EMAIL_MACRO}(line)) in (select value from subject_email_hashes)"
+                f"(customer_key is not null and {HASH_MACRO}({EMAIL_MACRO}(line)) "
+                "in (select value from subject_email_hashes))"
             )
         return " or ".join(conditions)
 
@@ -157,7 +161,7 @@ class ErasureAnonymizer:
                     from anonymize_candidates
                     where is_valid_json
                 ) as keyed
-                where customer_key is not null and ({self._erased_condition(table_name)})
+                where {self._erased_condition(table_name)}
                 order by row_index
                 """
             ).to_arrow_table()

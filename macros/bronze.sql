@@ -42,10 +42,11 @@
 {%- endmacro %}
 
 
-{#- The typed value of one field, from its _raw and _json_type columns. -#}
-{% macro bronze_typed_value(column, logical_type) -%}
-    {%- set raw = column ~ '_raw' -%}
-    {%- set json_type = column ~ '_json_type' -%}
+{#- The typed value of one field, from its _raw and _json_type columns (or the expressions `raw`
+    and `json_type`). -#}
+{% macro bronze_typed_value(column, logical_type, raw=none, json_type=none) -%}
+    {%- set raw = raw or column ~ '_raw' -%}
+    {%- set json_type = json_type or column ~ '_json_type' -%}
     {%- if logical_type == 'text' -%}
         case when {{ json_type }} = 'string' then {{ raw }} end
     {%- elif logical_type == 'bigint' -%}

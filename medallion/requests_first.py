@@ -79,8 +79,14 @@ def apply_requests_first(
         verify_checksums=verify_checksums,
         tables={REQUESTS_TABLE},
     )
+    # A first load: no build ran this code on the warehouse, so the project is parsed whole
+    # (medallion/runner.py); the build after the ingest then parses from this parse's state.
     built = run_dbt(
-        "run", warehouse, ["--select", *SUBJECT_MODELS], PROJECT_DIR, environment=dbt_environment
+        "run",
+        warehouse,
+        ["--select", *SUBJECT_MODELS, "--no-partial-parse"],
+        PROJECT_DIR,
+        environment=dbt_environment,
     )
     if not built.success:
         failed = [f"{node.unique_id}: {node.message}" for node in built.failed]

@@ -343,11 +343,13 @@ def _build(
     except duckdb.Error as error:
         raise StepFailed("reading the build state", error) from error
     tested_through = None if options.full_refresh else tested_bronze_through(builds)
-    if not builds:
+    parsed_whole = result.requests_first is not None and result.requests_first.dbt_error is None
+    if not builds and not parsed_whole:
         # Parsed whole after a change of code: dbt's partial parsing has dropped nodes after a
         # macro or YAML change (dbt-core #10903, a YAML-defined snapshot; the price history is
         # a snapshot block since for that reason), so parse state left by other code is not
-        # trusted (tests/refresh/test_code_change_parse.py).
+        # trusted (tests/refresh/test_code_change_parse.py). The requests applied first parse
+        # whole (requests_first.py): their state is this code's, and serves this build.
         dbt_args.append("--no-partial-parse")
     # Tests of bronze keep to the loads no successful build has tested yet
     # (macros/tests/where_batch.sql); bronze rows never change except by erasure. Always set,
