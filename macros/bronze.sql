@@ -87,6 +87,19 @@
 {%- endmacro %}
 
 
+{#- The typed value of one text field of the JSON object `json_expression`, as the bronze models
+    type it (above): an expression, not a subquery, so that a macro made of it stays an
+    expression (macros/erasure_records.sql: the ingest's key look-up of 10M transactions lines
+    took ~2.4x as long through the subquery). -#}
+{% macro bronze_text_value(json_expression, path) -%}
+    {{ bronze_typed_value(
+        none, 'text',
+        raw=list_item(json_texts(json_expression, [path]), 1),
+        json_type=list_item(json_types(json_expression, [path]), 1),
+    ) }}
+{%- endmacro %}
+
+
 {#- `<typed value> as <column>` for each field. -#}
 {% macro bronze_typed_columns(fields) -%}
     {%- set items = [] -%}

@@ -56,18 +56,6 @@
 {%- endmacro %}
 
 
-{#- The typed value of one text field of the JSON object `json_expression`, as the bronze models
-    type it: an expression, not a subquery, so that a macro made of it stays an expression (the
-    ingest's key look-up of 10M transactions lines took ~2.4x as long through the subquery). -#}
-{% macro bronze_text_value(json_expression, path) -%}
-    {{ bronze_typed_value(
-        none, 'text',
-        raw=list_item(json_texts(json_expression, [path]), 1),
-        json_type=list_item(json_types(json_expression, [path]), 1),
-    ) }}
-{%- endmacro %}
-
-
 {#- The pre-hook statements of slv_erasure_targets: create or replace the four macros. -#}
 {% macro create_erasure_record_macros() -%}
     {%- set schema = this.database ~ '.' ~ this.schema -%}

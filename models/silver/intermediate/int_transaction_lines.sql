@@ -64,7 +64,8 @@ known_products as (
 {% endif %}
 scoped_transactions as (
     {{ bronze_model(
-        'transactions', [{'path': 'purchases.products', 'type': 'array'}],
+        'transactions',
+        bronze_fields('transactions') | selectattr('path', 'equalto', 'purchases.products') | list,
         kafka_table='kafka_transactions', unknown_fields=false,
         only_rows='affected_rows' if is_incremental() else none
     ) | indent(4) }}
