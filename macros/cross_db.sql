@@ -198,7 +198,10 @@
 
 
 {#- Aggregate: the concatenation of the lists of a group, in `order_by` order; with `only_when`,
-    of the rows where that condition holds (null when none does). -#}
+    of the rows where that condition holds (null when none does). The (position, list) pairs
+    are collected unordered and sorted after: DuckDB's ordered aggregate (`list(... order by
+    ...)`) sorted every row of every group, filtered out or not (8.4 of 9.2 s for the line
+    summaries of 30M transaction lines). -#}
 {% macro flatten_agg(list_expression, order_by, only_when=none) -%}
     {{ return(
         adapter.dispatch('flatten_agg')(list_expression, order_by, only_when)
@@ -208,11 +211,17 @@
 {%- endmacro %}
 
 {% macro default__flatten_agg(list_expression, order_by, only_when=none) -%}
-    flatten(list({{ list_expression }} order by {{ order_by }}){{ agg_filter(only_when) }})
+    flatten(list_transform(
+        list_sort(
+            list(
+                struct_pack(sort_key := {{ order_by }}, items := {{ list_expression }})
+            ){{ agg_filter(only_when) }}
+        ),
+        pair -> pair.items
+    ))
 {%- endmacro %}
 
 {% macro spark__flatten_agg(list_expression, order_by, only_when=none) -%}
-    {#- collect_list keeps no order: sort the (position, list) pairs first. -#}
     flatten(transform(
         array_sort(
             collect_list(
@@ -236,4 +245,19 @@
 
 {% macro spark__hash_bucket(columns, buckets) -%}
     pmod(hash({{ columns | join(', ') }}), {{ buckets }})
+{%- endmacro %}
+
+
+{#- A 64-bit hash of the columns together: equal values, equal hash (nulls included). -#}
+{% macro row_hash(columns) -%}
+    {{ return(adapter.dispatch('row_hash')(columns) if adapter is defined
+        else default__row_hash(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__row_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
 {%- endmacro %}
