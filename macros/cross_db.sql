@@ -233,21 +233,6 @@
 {%- endmacro %}
 
 
-{#- A number in [0, buckets) from the hash of the columns: equal values, equal bucket. -#}
-{% macro hash_bucket(columns, buckets) -%}
-    {{ return(adapter.dispatch('hash_bucket')(columns, buckets) if adapter is defined
-        else default__hash_bucket(columns, buckets)) }}
-{%- endmacro %}
-
-{% macro default__hash_bucket(columns, buckets) -%}
-    hash({{ columns | join(', ') }}) % {{ buckets }}
-{%- endmacro %}
-
-{% macro spark__hash_bucket(columns, buckets) -%}
-    pmod(hash({{ columns | join(', ') }}), {{ buckets }})
-{%- endmacro %}
-
-
 {#- A 64-bit hash of the columns together: equal values, equal hash (nulls included). -#}
 {% macro row_hash(columns) -%}
     {{ return(adapter.dispatch('row_hash')(columns) if adapter is defined
@@ -260,4 +245,20 @@
 
 {% macro spark__row_hash(columns) -%}
     xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
+
+
+{#- A number in [0, buckets) from the hash of the columns: equal values, equal bucket. -#}
+{% macro hash_bucket(columns, buckets) -%}
+    {{ return(adapter.dispatch('hash_bucket')(columns, buckets) if adapter is defined
+        else default__hash_bucket(columns, buckets)) }}
+{%- endmacro %}
+
+{% macro default__hash_bucket(columns, buckets) -%}
+    {{ row_hash(columns) }} % {{ buckets }}
+{%- endmacro %}
+
+{% macro spark__hash_bucket(columns, buckets) -%}
+    {#- the hash is signed there: pmod keeps the bucket non-negative -#}
+    pmod({{ row_hash(columns) }}, {{ buckets }})
 {%- endmacro %}

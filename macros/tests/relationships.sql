@@ -44,26 +44,5 @@ select * from final
 
 {#- Spark has no range() of a column's value to unnest: dbt's own query (a join per child row). -#}
 {% macro spark__test_relationships(model, column_name, to, field) %}
-
-with child as (
-    select {{ column_name }} as from_field
-    from {{ model }}
-    where {{ column_name }} is not null
-),
-
-parent as (
-    select {{ field }} as to_field
-    from {{ to }}
-),
-
-final as (
-    select child.from_field
-    from child
-    left join parent
-        on child.from_field = parent.to_field
-    where parent.to_field is null
-)
-
-select * from final
-
+    {{ return(dbt.default__test_relationships(model, column_name, to, field)) }}
 {% endmacro %}
