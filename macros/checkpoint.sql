@@ -5,6 +5,9 @@
     in the buffer pool where it could not be evicted: in the 10M erasure refresh the pool held
     1.7 GB before int_product_daily_sales and 18 nodes ran out of memory (3 runs of 3); with a
     checkpoint after each model, none did (README, benchmark). A view writes nothing.
+    FORCE: with MEDALLION_DBT_THREADS above 1 the other thread's model may hold a write
+    transaction, which a plain CHECKPOINT refuses to run beside (the model failed); FORCE
+    CHECKPOINT waits for it (DuckDB >= 1.4; before, it aborted it).
     Other engines: nothing to checkpoint.
 -#}
 
@@ -16,7 +19,7 @@
 
 {% macro default__checkpoint_written_model() -%}
     {%- if config.get('materialized') != 'view' -%}
-        checkpoint
+        force checkpoint
     {%- endif -%}
 {%- endmacro %}
 

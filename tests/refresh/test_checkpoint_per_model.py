@@ -65,3 +65,21 @@ def test_the_log_is_empty_after_every_model_that_wrote_a_table(
     assert {"int_transactions__checked", "slv_transactions", "fct_order_lines"} <= set(written)
     assert {name: wal for name, wal in written.items() if wal != EMPTY_WAL} == {}
     assert any(wal != EMPTY_WAL for wal in views.values()), views
+
+
+def test_a_build_on_two_threads_checkpoints_beside_the_other_model(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With MEDALLION_DBT_THREADS=2 one model's checkpoint meets the other thread's open write
+    transaction: a plain CHECKPOINT fails the model there ("other write transactions
+    active"); FORCE CHECKPOINT waits for it."""
+    landing = tmp_path / "landing"
+    run_cli(
+        "demo", "--out", str(landing), "--days", "2", "--transactions", "2000", warehouse=warehouse
+    )
+    monkeypatch.setenv("MEDALLION_DBT_THREADS", "2")
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    result = run_cli("build", "--landing", str(landing), warehouse=warehouse, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Concurrency: 2 threads" in (tmp_path / "logs" / "dbt.log").read_text()
