@@ -2,13 +2,16 @@
 
 Every query scans the whole table's partition column, so small partitions that follow one
 another are read together (up to ``BATCH_ROWS`` rows; a larger partition alone), ordered by
-partition then key, and the result is cut into one table per partition. Memory is bounded by
-one batch, never the whole mart.
+partition then key, and the result is cut into one table per partition. The next batch is
+read on a thread of its own while the caller validates and writes the current one: DuckDB's
+sorted read and pyarrow's Parquet writer each leave part of the two cores idle. Memory is
+bounded by two batches, never the whole mart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
 import pyarrow
@@ -19,6 +22,8 @@ from medallion.exports.warehouse import read_null_partition, read_partitions
 
 BATCH_ROWS = 1_000_000
 """At most this many rows are read at once, unless a single partition has more."""
+READER_THREAD = "export-read-ahead"
+"""The name (prefix) of the thread that reads the next batch."""
 
 
 def changed_partitions(
@@ -31,23 +36,57 @@ def changed_partitions(
     """``(partition, its rows in key order)`` for each part flagged ``changed``, in order.
 
     ``parts``: every partition of the mart in ascending order, as ``part_fingerprints`` gives
-    them (their row counts cut the batches). A batch is only read when the caller asks for
-    its first partition, and dropped when it moves past its last.
+    them (their row counts cut the batches). The first batch is read when the caller asks for
+    its first partition, each next one while the caller works on the one before; a batch is
+    dropped when the caller moves past its last partition.
     """
-    for batch in batches(parts, changed):
-        first, last = batch[0].value, batch[-1].value
-        if first is None or last is None:  # the rows with a null partition value
-            yield batch[0], read_null_partition(connection, contract, columns)
-            continue
-        table = read_partitions(connection, contract, columns, first, last)
-        offset = 0
-        for part in batch:
-            rows = table.slice(offset, part.rows)
-            _check(rows, contract, part)
-            offset += part.rows
-            yield part, rows
-        if offset != table.num_rows:
-            raise RuntimeError(f"{contract.name}: partitions changed while being exported")
+    found = batches(parts, changed)
+    if not found:
+        return
+    # The reads run on a cursor of their own (a DuckDB connection serves one thread at a time).
+    with connection.cursor() as cursor, ThreadPoolExecutor(1, READER_THREAD) as reader:
+
+        def read_ahead(index: int) -> Future[pyarrow.Table] | None:
+            if index == len(found):
+                return None
+            return reader.submit(_read_batch, cursor, contract, columns, found[index])
+
+        pending = read_ahead(0)
+        for index, batch in enumerate(found):
+            assert pending is not None
+            table = pending.result()
+            pending = read_ahead(index + 1)
+            yield from _cut(table, contract, batch)
+
+
+def _read_batch(
+    connection: duckdb.DuckDBPyConnection,
+    contract: MartContract,
+    columns: Sequence[str],
+    batch: Sequence[PartFingerprint],
+) -> pyarrow.Table:
+    """The rows of the partitions of ``batch`` (neighbours, or the null partition alone)."""
+    first, last = batch[0].value, batch[-1].value
+    if first is None or last is None:  # the rows with a null partition value
+        return read_null_partition(connection, contract, columns)
+    return read_partitions(connection, contract, columns, first, last)
+
+
+def _cut(
+    table: pyarrow.Table, contract: MartContract, batch: Sequence[PartFingerprint]
+) -> Iterator[tuple[PartFingerprint, pyarrow.Table]]:
+    """``(partition, its rows)`` for each partition of ``batch``, sliced from its ``table``."""
+    if batch[0].value is None:
+        yield batch[0], table
+        return
+    offset = 0
+    for part in batch:
+        rows = table.slice(offset, part.rows)
+        _check(rows, contract, part)
+        offset += part.rows
+        yield part, rows
+    if offset != table.num_rows:
+        raise RuntimeError(f"{contract.name}: partitions changed while being exported")
 
 
 def batches(

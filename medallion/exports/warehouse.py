@@ -13,11 +13,12 @@ from medallion.exports.contracts import MartContract
 from medallion.settings import duckdb_memory_settings
 
 GOLD_SCHEMA = "gold"
-DUCKDB_SHARE = 0.5
-"""DuckDB's share of the configured memory limit while exporting. The rest is for the
-partition being validated and written in Python (Arrow, pandas, the Parquet writer): DuckDB
-keeps the table blocks it has read cached up to its limit, so with the whole limit the
-process would grow well past it."""
+DUCKDB_SHARE = 0.3
+"""DuckDB's share of the configured memory limit while exporting. The rest is for the two
+batches in Python (one being read, one validated and written: Arrow, pandas, the Parquet
+writer): DuckDB keeps the table blocks it has read cached up to its limit, so with the whole
+limit the process would grow well past it. At 10M lines 0.3 (390 MB) exports as fast as 0.5
+and peaks ~400 MB lower (1.3 against 1.7 GB with the read-ahead)."""
 
 
 def export_memory_settings() -> dict[str, str]:

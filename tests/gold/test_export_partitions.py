@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -22,12 +23,13 @@ import duckdb
 import pytest
 
 from medallion.exports import ExportReport, publish_exports
-from medallion.exports.batches import BATCH_ROWS, batches
+from medallion.exports import batches as batches_module
+from medallion.exports.batches import BATCH_ROWS, READER_THREAD, batches, changed_partitions
 from medallion.exports.contracts import CONTRACTS
-from medallion.exports.fingerprints import PartFingerprint
+from medallion.exports.fingerprints import PartFingerprint, part_fingerprints
 from medallion.exports.manifest import MANIFEST_NAME
 from medallion.exports.stamps import STAMPS_NAME
-from medallion.exports.warehouse import export_memory_settings
+from medallion.exports.warehouse import connect_read_only, export_memory_settings
 from tests.conftest import PROJECT_DIR, run_cli
 from tests.gold.helpers import Build, demo_landing, run_dbt
 
@@ -361,10 +363,10 @@ def test_a_killed_export_leaves_every_mart_old_or_new(build: Build, tmp_path: Pa
     assert sorted(path.name for path in root.iterdir()) == sorted(CONTRACTS)
 
 
-def test_duckdb_gets_half_the_configured_memory_while_exporting(
+def test_duckdb_gets_a_share_of_the_configured_memory_while_exporting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for configured, limit in (("2GB", "1000000KB"), ("1 GiB", "536870KB"), ("junk", "junk")):
+    for configured, limit in (("2GB", "600000KB"), ("1 GiB", "322122KB"), ("junk", "junk")):
         monkeypatch.setenv("MEDALLION_DUCKDB_MEMORY_LIMIT", configured)
         assert export_memory_settings()["memory_limit"] == limit
 
@@ -388,3 +390,31 @@ def test_changed_partitions_are_read_in_batches_of_neighbours() -> None:
         [6],
         [7, 8],
     ]
+
+
+def readers() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name.startswith(READER_THREAD)]
+
+
+def test_the_next_batch_is_read_beside_the_current_one_and_an_early_stop_leaves_nothing_running(
+    build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches_module, "BATCH_ROWS", 1)  # each day a batch of its own
+    contract = CONTRACTS["fct_order_lines"]
+    columns = list(contract.columns)
+    sorted_day = (
+        f"select {', '.join(columns)} from gold.fct_order_lines where order_date = ? "
+        "order by transaction_id, line_position"
+    )
+    with connect_read_only(build.warehouse) as connection:
+        parts = part_fingerprints(connection, contract, columns)
+        assert len(parts) >= 3
+        tables = changed_partitions(connection, contract, columns, parts, [True] * len(parts))
+
+        for expected, (part, table) in zip(parts[:2], tables, strict=False):
+            assert part is expected
+            assert table.equals(connection.execute(sorted_day, [part.value]).to_arrow_table())
+            assert len(readers()) == 1  # reading the next day meanwhile
+        tables.close()
+
+        assert readers() == []
