@@ -1,5 +1,20 @@
+{{ config(
+    materialized='incremental',
+    unique_key='customer_id',
+) }}
+
+{#-
+    Incremental (macros/incremental.sql), delete+insert by customer_id: the customers of
+    slv_customers rows written since this model's last batch (int_customers__checked stamps every
+    row of a customer id it re-checks: new versions, erasure). Rebuilt whole it took 0.7 s of a
+    one-hour refresh at 10M lines. No customer leaves slv_customers (bronze rows stay, the rules
+    read the record alone, and an erased record keeps the errors it had), so no post-hook looks
+    for vanished ids.
+-#}
+
+{%- set watermark = batch_watermark_literal() if is_incremental() else none %}
 with customers as (
-    select * from {{ ref('slv_customers') }}
+    {{ stamped_rows(ref('slv_customers'), watermark, key='customer_id') | indent(4) }}
 ),
 
 final as (
@@ -16,7 +31,8 @@ final as (
         {{ gold_cast('country', 'string') }} as country,
         {{ gold_cast('segment', 'string') }} as segment,
         {{ gold_cast('last_change', 'date') }} as last_change,
-        {{ gold_cast('is_erased', 'boolean') }} as is_erased
+        {{ gold_cast('is_erased', 'boolean') }} as is_erased,
+        {{ batch_marker() }} as _batch_at
     from customers
 )
 

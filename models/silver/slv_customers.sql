@@ -1,3 +1,13 @@
+{{ config(materialized='view') }}
+
+{#-
+    A view: the current rows of int_customers__checked, which an incremental run already keeps up
+    to date. As a table it was written whole (~755k customers) at every refresh: 1.2 s of a
+    one-hour refresh at 10M lines; its readers scan the same rows either way. `_batch_at` is
+    int_customers__checked's stamp: a downstream incremental model (dim_customers) reads the
+    customers written since its own last batch by it.
+-#}
+
 with checked as (
     select * from {{ ref('int_customers__checked') }}
 ),
@@ -26,7 +36,8 @@ final as (
         _source_type,
         _kafka_topic,
         _kafka_partition,
-        _kafka_offset
+        _kafka_offset,
+        _batch_at
     from checked
     where _row_status = 'current'
 )

@@ -48,7 +48,7 @@ def compiled_test(target: Path, name: str) -> str:
 
 def test_build_tests_an_incremental_model_on_its_batch_only(built: Build) -> None:
     incremental = compiled_test(built.target, "unique_fct_orders_transaction_id")
-    table = compiled_test(built.target, "unique_dim_customers_customer_id")
+    table = compiled_test(built.target, "unique_mart_customer_value_customer_id")
     assert BATCH_FILTER in incremental
     assert "_batch_at" not in table
 

@@ -42,6 +42,7 @@ COMPARED_TABLES = (
     ("silver", "slv_transaction_lines"),
     ("silver", "slv_transactions_quarantine"),
     ("silver", "slv_customers"),
+    ("gold", "dim_customers"),
     ("gold", "int_customer_category_shares"),
     ("gold", "int_customer_products"),
 )
