@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -384,12 +386,24 @@ class RunOptionsInput:
     full_refresh: bool = False
 
 
-def _run(given: RunOptionsInput) -> None:
+def _run(given: RunOptionsInput) -> NoReturn:
     with _warehouse_held():
-        _run_held(given)
+        code = _run_held(given)
+    _exit_without_teardown(code)
 
 
-def _run_held(given: RunOptionsInput) -> None:
+def _exit_without_teardown(code: int) -> NoReturn:
+    """End the process once the run is accounted for and the warehouse released, without the
+    interpreter's teardown: after a build it freed dbt's objects one by one, ~0.7 s of a 10M
+    one-hour refresh. The exit handlers still run (logging, multiprocessing's semaphores)."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _run_held(given: RunOptionsInput) -> int:
+    """Run the pipeline and account for it; the exit code."""
     importing = time.perf_counter()
     from medallion.runner import RunOptions, RunResult, run_pipeline, warm_up
 
@@ -436,8 +450,7 @@ def _run_held(given: RunOptionsInput) -> None:
     record = _account_for(result)
     code = _exit_code(result)
     _log_finished(result, record, code, time.perf_counter() - started)
-    if code:
-        raise typer.Exit(code)
+    return code
 
 
 def _show(result: RunResult) -> None:

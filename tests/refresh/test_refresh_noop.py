@@ -73,6 +73,14 @@ def noop(first: Command, place: Place, project: Path, landing: Path, dumps: Path
     return place.run("--log-format", "json", *refresh_args(landing, dumps), project=project)
 
 
+def test_a_run_ends_with_its_last_log_line(first: Command) -> None:
+    # The process skips the interpreter's teardown (medallion/cli.py) but not the exit handlers:
+    # without them multiprocessing's resource tracker warned of leaked semaphores here.
+    last = [line for line in first.stderr.splitlines() if line.strip()][-1]
+
+    assert " INFO    run finished: success " in last, first.stderr[-3000:]
+
+
 def test_run_logs_one_text_line_per_step(first: Command) -> None:
     lines = [line for line in first.stderr.splitlines() if " INFO " in line]
     steps = [line.split()[2] for line in lines]
