@@ -151,7 +151,13 @@ def test_changed_partitions_are_rewritten_and_vanished_ones_removed(
         *(f"delete from gold.{mart} where order_date = '{vanished_day}'" for mart in PARTITIONED),
         # a table without batch stamps: its fingerprint hashes the exported columns
         """
-        update gold.dim_customers set country = 'ZZ'
+        update gold.mart_customer_value
+        set rfm_segment = case when rfm_segment = 'loyal' then 'champions' else 'loyal' end
+        where customer_id = (select min(customer_id) from gold.mart_customer_value)
+        """,
+        # an unpartitioned table with batch stamps, stamped like every row a model writes
+        """
+        update gold.dim_customers set country = 'ZZ', _batch_at = localtimestamp
         where customer_id = (select min(customer_id) from gold.dim_customers)
         """,
     )
@@ -164,6 +170,7 @@ def test_changed_partitions_are_rewritten_and_vanished_ones_removed(
     assert reported_hashes(report) == reported_hashes(fresh)
     lines = report.mart("fct_order_lines")
     assert (lines.files_written, lines.files_reused) == (1, len(lines.files) - 1)
+    assert report.mart("mart_customer_value").files_written == 1
     assert report.mart("dim_customers").files_written == 1
     for mart in ("fct_orders", "mart_daily_sales"):
         outcome = report.mart(mart)

@@ -41,8 +41,8 @@ def broken_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     model = project / "models" / "gold" / f"{BROKEN}.sql"
     model.write_text(
         model.read_text().replace(
-            "select * from {{ ref('slv_customers') }}",
-            "select *, no_such_column from {{ ref('slv_customers') }}",
+            "    from customers\n)",
+            "    from customers\n    where no_such_column\n)",
         )
     )
     assert "no_such_column" in model.read_text()

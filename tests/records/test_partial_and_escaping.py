@@ -53,8 +53,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     model = project / "models" / "gold" / "dim_customers.sql"
     model.write_text(
         model.read_text().replace(
-            "select * from {{ ref('slv_customers') }}",
-            "select *, no_such_column from {{ ref('slv_customers') }}",
+            "    from customers\n)",
+            "    from customers\n    where no_such_column\n)",
         )
     )
     assert "no_such_column" in model.read_text()
