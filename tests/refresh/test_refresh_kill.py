@@ -198,7 +198,7 @@ def test_the_next_refresh_completes_the_owed_build(
     assert place.row_counts(("bronze",)) == reference.row_counts(("bronze",))  # not doubled
     silver_gold = place.row_counts(("silver", "gold"))
     assert silver_gold == reference.row_counts(("silver", "gold"))
-    assert silver_gold["silver.slv_customers"] > 0
+    assert silver_gold["silver.int_customers__checked"] > 0
 
 
 def test_a_refresh_killed_applying_the_requests_first_is_completed(
