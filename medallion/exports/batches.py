@@ -11,7 +11,7 @@ bounded by two batches, never the whole mart.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pyarrow
@@ -45,17 +45,11 @@ def changed_partitions(
         return
     # The reads run on a cursor of their own (a DuckDB connection serves one thread at a time).
     with connection.cursor() as cursor, ThreadPoolExecutor(1, READER_THREAD) as reader:
-
-        def read_ahead(index: int) -> Future[pyarrow.Table] | None:
-            if index == len(found):
-                return None
-            return reader.submit(_read_batch, cursor, contract, columns, found[index])
-
-        pending = read_ahead(0)
-        for index, batch in enumerate(found):
-            assert pending is not None
+        pending = reader.submit(_read_batch, cursor, contract, columns, found[0])
+        for batch, following in zip(found, [*found[1:], None], strict=True):
             table = pending.result()
-            pending = read_ahead(index + 1)
+            if following is not None:
+                pending = reader.submit(_read_batch, cursor, contract, columns, following)
             yield from _cut(table, contract, batch)
 
 
