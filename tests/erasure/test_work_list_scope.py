@@ -123,6 +123,32 @@ def test_a_request_erases_the_rows_of_loads_built_before_it(scene: Scene) -> Non
     assert query(scene.warehouse, "select count(*) from silver.slv_erasure_targets") == [(0,)]
 
 
+def test_the_erasure_restamps_the_orders_it_changes_and_not_their_lines(scene: Scene) -> None:
+    """The erased customer's orders change (``is_customer_erased``), their order lines do not:
+    the lines keep the build's stamp, so the day-keyed marts do not rebuild those days."""
+    orders = query(
+        scene.warehouse,
+        "select is_customer_erased, _batch_at from gold.fct_orders where customer_id = ?",
+        scene.late_subject,
+    )
+    refreshed_at = query(scene.warehouse, "select max(_batch_at) from gold.fct_orders")[0][0]
+    assert len(orders) >= 3
+    assert all(is_erased and stamp == refreshed_at for is_erased, stamp in orders)
+    line_stamps = query(
+        scene.warehouse,
+        "select distinct _batch_at from gold.fct_order_lines where customer_id = ?",
+        scene.late_subject,
+    )
+    day_stamps = query(
+        scene.warehouse,
+        "select distinct _batch_at from gold.mart_daily_sales where order_date in "
+        "(select order_date from gold.fct_orders where customer_id = ?)",
+        scene.late_subject,
+    )
+    assert line_stamps and day_stamps
+    assert all(stamp < refreshed_at for (stamp,) in line_stamps + day_stamps)
+
+
 def test_rows_outside_the_scope_are_compared_only_by_a_full_refresh(
     real_dataset: Path, scene: Scene
 ) -> None:
