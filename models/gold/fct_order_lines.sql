@@ -30,7 +30,6 @@
     'product_category', 'quantity', 'unit_price', 'line_total', 'catalogue_price',
     'is_product_quarantined', 'is_catalogue_price_mismatch',
 ] -%}
-{%- set line_list = line_columns | join(',\n' ~ ' ' * 12) -%}
 {%- set watermark, other_ids, any_other = none, none, false -%}
 {%- if is_incremental() %}
     {%- set watermark = batch_watermark_literal() -%}
@@ -140,9 +139,10 @@ order_lines as (
     ),
 
     stored_lines as (
-        -- an order's lines share its day: the days prune the scan to the days written
+        -- the columns of order_lines, in its order (the set operations below pair them by
+        -- position); an order's lines share its day: the days prune the scan to the days written
         select
-            {{ line_list }}
+            {{ line_columns | join(',\n            ') }}
         from {{ this }}
         where
             transaction_id in (select written_orders.transaction_id from written_orders)
@@ -150,23 +150,15 @@ order_lines as (
     ),
 
     added_lines as (
-        select
-            {{ line_list }}
-        from order_lines
+        select * from order_lines
         except
-        select
-            {{ line_list }}
-        from stored_lines
+        select * from stored_lines
     ),
 
     removed_lines as (
-        select
-            {{ line_list }}
-        from stored_lines
+        select * from stored_lines
         except
-        select
-            {{ line_list }}
-        from order_lines
+        select * from order_lines
     ),
 
     changed_orders as (
